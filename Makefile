@@ -1,0 +1,58 @@
+# Two commands: `make run` serves the product, `make test` runs every check.
+# Both set everything up first (.venv, dependencies, embedded PostgreSQL/Redis when
+# DATABASE_URL/REDIS_URL are not set).
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: run test lint format manage bench test-tools clean
+
+$(INSTALLED): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $@
+
+run: $(INSTALLED)
+	$(BIN)/python -m devstack run
+
+test: $(INSTALLED) lint test-tools
+	$(BIN)/python -m devstack test $(PYTEST_ARGS)
+
+lint: $(INSTALLED)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+format: $(INSTALLED)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# Benchmarks against the real stack (figures go in the issue notes).
+bench: $(INSTALLED)
+	$(BIN)/python -m bench.api_auth
+
+# `make manage ARGS="createsuperuser"`: a manage.py command against the same services.
+manage: $(INSTALLED)
+	$(BIN)/python -m devstack manage $(ARGS)
+
+# Tools some tests use from Debian: Chromium for the browser tests (Playwright's own browser
+# download does not work offline) and docker-compose to validate docker-compose.yml.
+TEST_TOOLS := chromium docker-compose
+test-tools:
+	@for tool in $(TEST_TOOLS); do \
+	  command -v $$tool >/dev/null 2>&1 && continue; \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing $$tool (Debian package)"; \
+	    apt-get install -y --no-install-recommends $$tool >/dev/null 2>&1 || echo "could not install $$tool"; \
+	  else \
+	    echo "$$tool is not installed: the tests that need it are skipped (apt-get install $$tool)"; \
+	  fi; \
+	done
+
+clean:
+	rm -rf $(VENV) .data .mypy_cache .ruff_cache .pytest_cache

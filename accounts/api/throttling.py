@@ -1,0 +1,23 @@
+"""Request rate limits per API key (API_THROTTLE_RATE), counted in Redis."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rest_framework.throttling import SimpleRateThrottle
+
+from accounts.models import ApiKey
+
+if TYPE_CHECKING:  # rest_framework.views imports this module while it loads
+    from rest_framework.request import Request
+    from rest_framework.views import APIView
+
+
+class ApiKeyRateThrottle(SimpleRateThrottle):
+    scope = "api_key"
+
+    def get_cache_key(self, request: Request, view: APIView) -> str | None:
+        if isinstance(request.auth, ApiKey):
+            return self.cache_format % {"scope": self.scope, "ident": request.auth.pk}
+        # Unauthenticated requests are refused before they cost anything; don't count them.
+        return None

@@ -1,0 +1,100 @@
+"""The base of every tenant API view, and GET /api/v1/tenant/."""
+
+from __future__ import annotations
+
+from contextlib import ExitStack
+from typing import Any
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts import selectors
+from accounts.access import client_ip
+from accounts.api.authentication import ApiClient
+from accounts.api.pagination import CursorPagination
+from accounts.models import ApiKey, Membership, Role, Tenant
+from accounts.services import Actor
+from accounts.tenancy import tenant_scope
+
+
+class TenantAPIView(APIView):
+    """Authenticates the key, then runs the handler inside the key's tenant scope.
+
+    Subclasses use `self.tenant` and `self.actor`; every query they make is scoped, and a
+    query outside the scope raises instead of leaking.
+    """
+
+    tenant: Tenant
+    api_key: ApiKey
+    _scope: ExitStack
+
+    def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        with ExitStack() as self._scope:
+            return super().dispatch(request, *args, **kwargs)
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        client = request.user
+        assert isinstance(client, ApiClient)  # IsAuthenticated lets only API clients through
+        self.api_key = client.api_key
+        self.tenant = client.tenant
+        self._scope.enter_context(tenant_scope(self.tenant))
+
+    @property
+    def actor(self) -> Actor:
+        # An API key acts for its tenant with an admin's rights (never an owner's).
+        return Actor(tenant_id=self.tenant.pk, role=Role.ADMIN, api_key=self.api_key, ip=client_ip(self.request))
+
+
+class TenantOutput(serializers.Serializer[Tenant]):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    slug = serializers.SlugField()
+    plan = serializers.CharField()
+    data_region = serializers.CharField()
+    message_retention_days = serializers.IntegerField(allow_null=True)
+    created_at = serializers.DateTimeField()
+
+
+class ApiKeyOutput(serializers.Serializer[ApiKey]):
+    name = serializers.CharField()
+    prefix = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class WhoAmIOutput(serializers.Serializer[Any]):
+    tenant = TenantOutput()
+    api_key = ApiKeyOutput()
+
+
+class TenantView(TenantAPIView):
+    @extend_schema(responses=WhoAmIOutput, summary="The tenant and API key making the request")
+    def get(self, request: Request) -> Response:
+        return Response(WhoAmIOutput({"tenant": self.tenant, "api_key": self.api_key}).data)
+
+
+class MemberOutput(serializers.Serializer[Membership]):
+    id = serializers.IntegerField()
+    name = serializers.CharField(source="user.name")
+    email = serializers.EmailField(source="user.email")
+    role = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class MemberListView(TenantAPIView):
+    @extend_schema(responses=MemberOutput(many=True), summary="The tenant's team members")
+    def get(self, request: Request) -> Response:
+        paginator = CursorPagination()
+        page = paginator.paginate_queryset(selectors.tenant_members(self.tenant), request, view=self)
+        return paginator.get_paginated_response(MemberOutput(page, many=True).data)  # type: ignore[arg-type]
+
+
+class MemberDetailView(TenantAPIView):
+    @extend_schema(responses=MemberOutput, summary="One team member")
+    def get(self, request: Request, member_id: int) -> Response:
+        membership = get_object_or_404(Membership.objects.select_related("user"), pk=member_id)
+        return Response(MemberOutput(membership).data)

@@ -1,0 +1,27 @@
+"""The error every service raises when a request can't be carried out, with a stable code.
+
+Pages show `message`; the API answers `{"error": {"code", "message"}}` with `http_status`.
+"""
+
+
+class ServiceError(Exception):
+    code: str = "invalid_request"
+    http_status: int = 400
+
+    def __init__(self, message: str, *, code: str | None = None, http_status: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+        if http_status is not None:
+            self.http_status = http_status
+
+
+class PermissionDeniedError(ServiceError):
+    code = "permission_denied"
+    http_status = 403
+
+
+class ConflictError(ServiceError):
+    code = "conflict"
+    http_status = 409

@@ -1,0 +1,167 @@
+"""Tenants, users, memberships, invitations, API keys and the audit log."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.tenancy import TenantOwnedModel
+
+
+class Role(models.TextChoices):
+    """What a member may do; each role includes the ones before it (see policy.role_includes)."""
+
+    AGENT = "agent", _("Agent")
+    ADMIN = "admin", _("Admin")
+    OWNER = "owner", _("Owner")
+
+
+class Plan(models.TextChoices):
+    # Placeholder until billing defines plans and their limits.
+    TRIAL = "trial", _("Trial")
+
+
+class DataRegion(models.TextChoices):
+    EU = "eu", _("European Union")
+    US = "us", _("United States")
+
+
+class Tenant(models.Model):
+    """A company using the product. Global: its rows are what everything else is scoped to."""
+
+    name = models.CharField(_("name"), max_length=120)
+    slug = models.SlugField(_("slug"), max_length=60, unique=True)
+    plan = models.CharField(_("plan"), max_length=20, choices=Plan.choices, default=Plan.TRIAL)
+    data_region = models.CharField(_("data region"), max_length=8, choices=DataRegion.choices, default=DataRegion.EU)
+    # None keeps messages forever.
+    message_retention_days = models.PositiveIntegerField(_("message retention (days)"), null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **fields: Any) -> User:
+        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def get_by_natural_key(self, username: str | None) -> User:
+        # Emails are stored lower-cased, so sign-in ignores the case people type.
+        return self.get(email=(username or "").lower())
+
+    def create_superuser(self, email: str, password: str | None = None, **fields: Any) -> User:
+        fields.update(is_staff=True, is_superuser=True)
+        return self.create_user(email, password, **fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who signs in with an email address. Global: one person, many tenants."""
+
+    email = models.EmailField(_("email address"), max_length=254, unique=True)
+    name = models.CharField(_("name"), max_length=120)
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects: ClassVar[UserManager] = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: ClassVar[list[str]] = ["name"]
+
+    def __str__(self) -> str:
+        return self.email
+
+
+class Membership(TenantOwnedModel):
+    """A user's seat in a tenant, with a role."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints: ClassVar = [models.UniqueConstraint("tenant", "user", name="membership_tenant_user_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}@{self.tenant_id}:{self.role}"
+
+
+class Invitation(TenantOwnedModel):
+    """An invitation by email to join a tenant with a role. Only the token's hash is kept."""
+
+    email = models.EmailField(_("email address"))
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices)
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints: ClassVar = [
+            # At most one open invitation per address and tenant; a new one replaces it.
+            models.UniqueConstraint(
+                "tenant",
+                Lower("email"),
+                condition=models.Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="invitation_one_open_per_email",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} ({self.role})"
+
+
+class ApiKey(TenantOwnedModel):
+    """A tenant's key for /api/v1/. Only a SHA-256 of the key is stored (keys are random, 256 bits)."""
+
+    name = models.CharField(_("name"), max_length=80)
+    prefix = models.CharField(max_length=16, help_text="The first characters, shown to tell keys apart.")
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+class AuditLog(TenantOwnedModel):
+    """Who did what to what, from where, and when. Rows are only ever added."""
+
+    actor = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    actor_api_key = models.ForeignKey(ApiKey, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    # Kept as text too, so the entry still reads right after the user or key is deleted.
+    actor_label = models.CharField(max_length=254)
+    action = models.CharField(max_length=64)
+    target_type = models.CharField(max_length=64, blank=True)
+    target_id = models.CharField(max_length=64, blank=True)
+    target_label = models.CharField(max_length=254, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes: ClassVar = [models.Index(fields=["tenant", "-created_at", "-id"], name="auditlog_tenant_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.actor_label} {self.action} {self.target_label}"

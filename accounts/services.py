@@ -1,0 +1,344 @@
+"""Every write to tenants, people, roles, invitations, keys and the audit log."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import partial
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from accounts import policy
+from accounts.errors import ConflictError, PermissionDeniedError, ServiceError
+from accounts.models import ApiKey, AuditLog, Invitation, Membership, Role, Tenant, User
+from accounts.tokens import new_token, token_hash
+
+API_KEY_PREFIX = "wai_"
+# last_used_at is for people reading the key list; minute precision spares a write per request.
+API_KEY_TOUCH_INTERVAL = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting, in which tenant and with which role, and from where."""
+
+    tenant_id: int
+    role: str
+    user: User | None = None
+    api_key: ApiKey | None = None
+    ip: str | None = None
+
+    @property
+    def label(self) -> str:
+        if self.user is not None:
+            return self.user.email
+        if self.api_key is not None:
+            return f"API key {self.api_key.name} ({self.api_key.prefix}…)"
+        return "system"
+
+
+def audit_record(
+    *,
+    actor: Actor,
+    action: str,
+    target: object | None = None,
+    target_label: str = "",
+    details: dict[str, object] | None = None,
+) -> AuditLog:
+    target_pk = getattr(target, "pk", None)
+    return AuditLog.objects.for_tenant(actor.tenant_id).create(
+        tenant_id=actor.tenant_id,
+        actor=actor.user,
+        actor_api_key=actor.api_key,
+        actor_label=actor.label,
+        action=action,
+        target_type=type(target).__name__ if target is not None else "",
+        target_id="" if target_pk is None else str(target_pk),
+        target_label=target_label or (str(target) if target is not None else ""),
+        ip=actor.ip,
+        details=details or {},
+    )
+
+
+def _unique_slug(name: str) -> str:
+    base = slugify(name)[:50] or "workspace"
+    slug, suffix = base, 2
+    while Tenant.objects.filter(slug=slug).exists():
+        slug, suffix = f"{base}-{suffix}", suffix + 1
+    return slug
+
+
+def user_create(*, email: str, name: str, password: str | None) -> User:
+    """A new person; None as password leaves them to set one through a password reset."""
+    email = email.strip().lower()
+    if User.objects.filter(email=email).exists():
+        raise ConflictError(_("An account with this email address already exists."), code="email_taken")
+    return User.objects.create_user(email=email, name=name.strip(), password=password)
+
+
+@transaction.atomic
+def tenant_create(*, name: str, owner: User, slug: str | None = None, ip: str | None = None) -> Tenant:
+    """A tenant with `owner` as its first owner."""
+    name = name.strip()
+    if not name:
+        raise ServiceError(_("A company name is required."), code="name_required")
+    if slug is not None and Tenant.objects.filter(slug=slug).exists():
+        raise ConflictError(_("The address %(slug)s is taken.") % {"slug": slug}, code="slug_taken")
+    tenant = Tenant.objects.create(name=name, slug=slug or _unique_slug(name))
+    Membership.objects.for_tenant(tenant).create(tenant=tenant, user=owner, role=Role.OWNER)
+    actor = Actor(tenant_id=tenant.pk, role=Role.OWNER, user=owner, ip=ip)
+    audit_record(actor=actor, action="tenant.created", target=tenant)
+    return tenant
+
+
+@transaction.atomic
+def user_sign_up(*, email: str, name: str, password: str, company_name: str, ip: str | None = None) -> Tenant:
+    """A new person and their company, with them as its owner."""
+    user = user_create(email=email, name=name, password=password)
+    return tenant_create(name=company_name, owner=user, ip=ip)
+
+
+@transaction.atomic
+def tenant_update(
+    *, tenant: Tenant, actor: Actor, name: str, data_region: str, message_retention_days: int | None
+) -> Tenant:
+    _require_role(actor, Role.ADMIN)
+    before = {
+        "name": tenant.name,
+        "data_region": tenant.data_region,
+        "message_retention_days": tenant.message_retention_days,
+    }
+    tenant.name = name.strip()
+    tenant.data_region = data_region
+    tenant.message_retention_days = message_retention_days
+    tenant.save(update_fields=["name", "data_region", "message_retention_days"])
+    after = {
+        "name": tenant.name,
+        "data_region": tenant.data_region,
+        "message_retention_days": tenant.message_retention_days,
+    }
+    changes = {key: [before[key], after[key]] for key in before if before[key] != after[key]}
+    if changes:
+        audit_record(actor=actor, action="tenant.settings_changed", target=tenant, details={"changes": changes})
+    return tenant
+
+
+def _require_role(actor: Actor, role: str) -> None:
+    if not policy.role_includes(actor.role, role):
+        raise PermissionDeniedError(_("Your role does not allow this."))
+
+
+@transaction.atomic
+def invitation_create(*, tenant: Tenant, actor: Actor, email: str, role: str) -> tuple[Invitation, str]:
+    """An invitation (replacing an open one to the same address) and its one-time token."""
+    email = email.strip().lower()
+    if not policy.can_grant_role(actor_role=actor.role, role=role):
+        raise PermissionDeniedError(_("Your role can't invite someone as %(role)s.") % {"role": Role(role).label})
+    if Membership.objects.for_tenant(tenant).filter(user__email=email).exists():
+        raise ConflictError(_("%(email)s is already a member.") % {"email": email}, code="already_member")
+    now = timezone.now()
+    Invitation.objects.for_tenant(tenant).filter(
+        email__iexact=email, accepted_at__isnull=True, revoked_at__isnull=True
+    ).update(revoked_at=now)
+    token = new_token()
+    invitation = Invitation.objects.for_tenant(tenant).create(
+        tenant=tenant,
+        email=email,
+        role=role,
+        token_hash=token_hash(token),
+        invited_by=actor.user,
+        created_at=now,
+        expires_at=now + settings.INVITATION_TTL,
+    )
+    audit_record(actor=actor, action="invitation.created", target=invitation, details={"role": role})
+    transaction.on_commit(partial(_send_invitation_email, invitation=invitation, token=token, inviter=actor.label))
+    return invitation, token
+
+
+def invitation_url(token: str) -> str:
+    base_url: str = settings.PUBLIC_BASE_URL
+    return base_url.rstrip("/") + reverse("invitation_accept", kwargs={"token": token})
+
+
+def _send_invitation_email(*, invitation: Invitation, token: str, inviter: str) -> None:
+    context = {
+        "invitation": invitation,
+        "tenant": invitation.tenant,
+        "inviter": inviter,
+        "url": invitation_url(token),
+    }
+    send_mail(
+        subject=_("You're invited to join %(tenant)s") % {"tenant": invitation.tenant.name},
+        message=render_to_string("accounts/email/invitation.txt", context),
+        from_email=None,
+        recipient_list=[invitation.email],
+    )
+
+
+@transaction.atomic
+def invitation_revoke(*, invitation: Invitation, actor: Actor) -> None:
+    _require_role(actor, Role.ADMIN)
+    if invitation.accepted_at is not None or invitation.revoked_at is not None:
+        raise ConflictError(_("This invitation is no longer open."), code="invitation_closed")
+    invitation.revoked_at = timezone.now()
+    invitation.save(update_fields=["revoked_at"])
+    audit_record(actor=actor, action="invitation.revoked", target=invitation)
+
+
+def invitation_check_open(invitation: Invitation, *, now: datetime) -> None:
+    """Raise the reason an invitation can no longer be accepted, if there is one."""
+    if invitation.accepted_at is not None:
+        raise ConflictError(_("This invitation has already been used."), code="invitation_used", http_status=410)
+    if invitation.revoked_at is not None:
+        raise ConflictError(_("This invitation was withdrawn."), code="invitation_revoked", http_status=410)
+    if invitation.expires_at <= now:
+        raise ConflictError(
+            _("This invitation has expired. Ask for a new one."), code="invitation_expired", http_status=410
+        )
+
+
+@transaction.atomic
+def invitation_accept(*, invitation: Invitation, user: User, ip: str | None = None) -> Membership:
+    """Make `user` a member with the invited role; the invitation is then used up."""
+    # Lock the row: two tabs accepting at once must give one membership and one audit entry.
+    invitation = Invitation.objects.for_tenant(invitation.tenant_id).select_for_update().get(pk=invitation.pk)
+    invitation_check_open(invitation, now=timezone.now())
+    if user.email.lower() != invitation.email.lower():
+        raise PermissionDeniedError(
+            _("This invitation is for %(invited)s, but you are signed in as %(current)s.")
+            % {"invited": invitation.email, "current": user.email},
+            code="invitation_email_mismatch",
+        )
+    try:
+        with transaction.atomic():
+            membership = Membership.objects.for_tenant(invitation.tenant_id).create(
+                tenant_id=invitation.tenant_id, user=user, role=invitation.role
+            )
+    except IntegrityError:
+        raise ConflictError(_("You are already a member of this workspace."), code="already_member") from None
+    invitation.accepted_at = timezone.now()
+    invitation.accepted_by = user
+    invitation.save(update_fields=["accepted_at", "accepted_by"])
+    actor = Actor(tenant_id=invitation.tenant_id, role=invitation.role, user=user, ip=ip)
+    audit_record(actor=actor, action="invitation.accepted", target=membership, target_label=user.email)
+    return membership
+
+
+@transaction.atomic
+def invitation_accept_new_user(
+    *, invitation: Invitation, name: str, password: str, ip: str | None = None
+) -> Membership:
+    """Create the invited person's account and make them a member, or do neither."""
+    user = user_create(email=invitation.email, name=name, password=password)
+    return invitation_accept(invitation=invitation, user=user, ip=ip)
+
+
+@transaction.atomic
+def membership_add(*, tenant: Tenant, actor: Actor, user: User, role: str) -> Membership:
+    """Make an existing person a member directly (operators and seeding; people use invitations)."""
+    if not policy.can_grant_role(actor_role=actor.role, role=role):
+        raise PermissionDeniedError(_("Your role can't appoint someone as %(role)s.") % {"role": Role(role).label})
+    if Membership.objects.for_tenant(tenant).filter(user=user).exists():
+        raise ConflictError(_("%(email)s is already a member.") % {"email": user.email}, code="already_member")
+    membership = Membership.objects.for_tenant(tenant).create(tenant=tenant, user=user, role=role)
+    audit_record(
+        actor=actor, action="membership.added", target=membership, target_label=user.email, details={"role": role}
+    )
+    return membership
+
+
+def _check_member_change(*, membership: Membership, actor: Actor, new_role: str | None) -> None:
+    if not policy.can_manage_member(actor_role=actor.role, member_role=membership.role):
+        raise PermissionDeniedError(_("Your role can't change this member."))
+    if new_role is not None and not policy.can_grant_role(actor_role=actor.role, role=new_role):
+        raise PermissionDeniedError(_("Your role can't appoint someone as %(role)s.") % {"role": Role(new_role).label})
+    # Count under a lock of the owners so two owners demoting each other can't both succeed.
+    owners = Membership.objects.for_tenant(membership.tenant_id).select_for_update().filter(role=Role.OWNER)
+    if policy.leaves_no_owner(owner_count=len(owners), member_role=membership.role, new_role=new_role):
+        raise ConflictError(_("A workspace needs at least one owner."), code="last_owner")
+
+
+@transaction.atomic
+def membership_change_role(*, membership: Membership, actor: Actor, role: str) -> Membership:
+    if role not in Role.values:
+        raise ServiceError(_("Unknown role."), code="invalid_role")
+    _check_member_change(membership=membership, actor=actor, new_role=role)
+    previous = membership.role
+    if previous == role:
+        return membership
+    membership.role = role
+    membership.save(update_fields=["role"])
+    audit_record(
+        actor=actor,
+        action="membership.role_changed",
+        target=membership,
+        target_label=membership.user.email,
+        details={"from": previous, "to": role},
+    )
+    return membership
+
+
+@transaction.atomic
+def membership_remove(*, membership: Membership, actor: Actor) -> None:
+    _check_member_change(membership=membership, actor=actor, new_role=None)
+    audit_record(
+        actor=actor,
+        action="membership.removed",
+        target=membership,
+        target_label=membership.user.email,
+        details={"role": membership.role},
+    )
+    membership.delete()
+
+
+@transaction.atomic
+def api_key_create(*, tenant: Tenant, actor: Actor, name: str) -> tuple[ApiKey, str]:
+    """A new key; the returned secret is shown once and never stored."""
+    _require_role(actor, Role.ADMIN)
+    name = name.strip()
+    if not name:
+        raise ServiceError(_("Give the key a name, such as the system that will use it."), code="name_required")
+    secret = new_token(API_KEY_PREFIX)
+    api_key = ApiKey.objects.for_tenant(tenant).create(
+        tenant=tenant,
+        name=name,
+        prefix=secret[:12],
+        key_hash=token_hash(secret),
+        created_by=actor.user,
+    )
+    audit_record(actor=actor, action="api_key.created", target=api_key)
+    return api_key, secret
+
+
+@transaction.atomic
+def api_key_revoke(*, api_key: ApiKey, actor: Actor) -> None:
+    _require_role(actor, Role.ADMIN)
+    if api_key.revoked_at is not None:
+        return
+    api_key.revoked_at = timezone.now()
+    api_key.save(update_fields=["revoked_at"])
+    audit_record(actor=actor, action="api_key.revoked", target=api_key)
+
+
+def api_key_touch(*, api_key: ApiKey, now: datetime) -> None:
+    """Record that the key was used, at most once per API_KEY_TOUCH_INTERVAL."""
+    if api_key.last_used_at is not None and now - api_key.last_used_at < API_KEY_TOUCH_INTERVAL:
+        return
+    ApiKey.objects.for_tenant(api_key.tenant_id).filter(pk=api_key.pk).update(last_used_at=now)
+    api_key.last_used_at = now
+
+
+def invitations_purge_stale(*, now: datetime, keep_for: timedelta = timedelta(days=30)) -> int:
+    """Delete invitations closed (used, withdrawn or expired) more than `keep_for` ago."""
+    cutoff = now - keep_for
+    # Housekeeping across every tenant, run by beat: nothing here is shown to anyone.
+    stale = Invitation.objects.unscoped().filter(expires_at__lt=cutoff)
+    deleted, _by_model = stale.delete()
+    return deleted

@@ -1,0 +1,92 @@
+"""What every benchmark needs: a scratch database on the dev services, a real ASGI server, timing."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import psycopg
+
+from devstack.embedded import free_port
+from devstack.stack import services
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Timing:
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+
+    @classmethod
+    def of(cls, seconds: list[float]) -> Timing:
+        cuts = statistics.quantiles([s * 1000 for s in seconds], n=100, method="inclusive")
+        return cls(p50_ms=cuts[49], p95_ms=cuts[94], p99_ms=cuts[98])
+
+
+@contextmanager
+def scratch_stack(name: str) -> Iterator[dict[str, str]]:
+    """Environment for a fresh, migrated database `name` on the dev services (dropped afterwards)."""
+    with services() as found:
+        server = found.database_url.rsplit("/", 1)[0]
+        admin = server.replace("postgres://", "postgresql://") + "/postgres"
+        with psycopg.connect(admin, autocommit=True) as db:
+            db.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            db.execute(f'CREATE DATABASE "{name}"')
+        environ = dict(
+            os.environ,
+            DATABASE_URL=f"{server}/{name}",
+            REDIS_URL=found.redis_url,
+            REDIS_KEY_PREFIX=f"bench-{name}",
+            DEBUG="false",
+            LOG_LEVEL="ERROR",
+            API_THROTTLE_RATE="1000000/min",
+            DJANGO_SETTINGS_MODULE="config.django.base",
+        )
+        subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=PROJECT_DIR, env=environ, check=True)
+        try:
+            yield environ
+        finally:
+            with psycopg.connect(admin, autocommit=True) as db:
+                db.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextmanager
+def asgi_server(environ: dict[str, str]) -> Iterator[str]:
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "config.asgi:application", "--port", str(port), "--lifespan", "off",
+         "--no-access-log", "--log-level", "warning"],
+        cwd=PROJECT_DIR, env=environ,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                httpx.get(f"{url}/api/v1/bench-reference/", timeout=5)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def time_requests(client: httpx.Client, url: str, count: int, headers: dict[str, str] | None = None) -> list[float]:
+    seconds = []
+    for _ in range(count):
+        start = time.perf_counter()
+        response = client.get(url, headers=headers)
+        seconds.append(time.perf_counter() - start)
+        assert response.status_code in (200, 404), response.text
+    return seconds

@@ -1,0 +1,168 @@
+"""A tenant's settings pages: general, team and invitations, API keys, audit log."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts import policy, selectors, services
+from accounts.access import TenantRequest, actor_for, role_required
+from accounts.errors import ServiceError
+from accounts.models import ApiKey, AuditLog, Invitation, Membership, Role
+from frontend.forms import ApiKeyForm, InvitationForm, RoleForm, TenantSettingsForm
+
+AUDIT_PAGE_SIZE = 50
+
+
+@role_required(Role.ADMIN)
+@require_http_methods(["GET", "POST"])
+def general(request: TenantRequest, tenant_slug: str) -> HttpResponse:
+    tenant = request.tenant
+    initial = {
+        "name": tenant.name,
+        "data_region": tenant.data_region,
+        "message_retention_days": tenant.message_retention_days,
+    }
+    form = TenantSettingsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        services.tenant_update(tenant=tenant, actor=actor_for(request), **form.cleaned_data)
+        messages.success(request, _("Settings saved."))
+        return redirect("settings_general", tenant_slug=tenant.slug)
+    return render(request, "frontend/settings/general.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@role_required(Role.ADMIN)
+@require_http_methods(["GET", "POST"])
+def team(request: TenantRequest, tenant_slug: str) -> HttpResponse:
+    form = InvitationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitation, _token = services.invitation_create(
+                tenant=request.tenant, actor=actor_for(request), **form.cleaned_data
+            )
+        except ServiceError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("Invitation sent to %(email)s.") % {"email": invitation.email})
+            return redirect("settings_team", tenant_slug=request.tenant.slug)
+    actor_role = request.membership.role
+    members = [
+        {
+            "membership": membership,
+            "manageable": membership.pk != request.membership.pk
+            and policy.can_manage_member(actor_role=actor_role, member_role=membership.role),
+        }
+        for membership in selectors.tenant_members(request.tenant)
+    ]
+    grantable = [
+        (value, label) for value, label in Role.choices if policy.can_grant_role(actor_role=actor_role, role=value)
+    ]
+    context = {
+        "form": form,
+        "members": members,
+        "grantable_roles": grantable,
+        "invitations": selectors.invitations_open(tenant=request.tenant, now=timezone.now()),
+    }
+    return render(request, "frontend/settings/team.html", context, status=400 if form.errors else 200)
+
+
+@role_required(Role.ADMIN)
+@require_POST
+def member_role(request: TenantRequest, tenant_slug: str, membership_id: int) -> HttpResponse:
+    membership = get_object_or_404(Membership.objects.select_related("user"), pk=membership_id)
+    form = RoleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a role."))
+    else:
+        try:
+            services.membership_change_role(
+                membership=membership, actor=actor_for(request), role=form.cleaned_data["role"]
+            )
+        except ServiceError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request,
+                _("%(email)s is now %(role)s.")
+                % {"email": membership.user.email, "role": membership.get_role_display()},
+            )
+    return redirect("settings_team", tenant_slug=request.tenant.slug)
+
+
+@role_required(Role.ADMIN)
+@require_POST
+def member_remove(request: TenantRequest, tenant_slug: str, membership_id: int) -> HttpResponse:
+    membership = get_object_or_404(Membership.objects.select_related("user"), pk=membership_id)
+    try:
+        services.membership_remove(membership=membership, actor=actor_for(request))
+    except ServiceError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("%(email)s was removed.") % {"email": membership.user.email})
+    return redirect("settings_team", tenant_slug=request.tenant.slug)
+
+
+@role_required(Role.ADMIN)
+@require_POST
+def invitation_revoke(request: TenantRequest, tenant_slug: str, invitation_id: int) -> HttpResponse:
+    invitation = get_object_or_404(Invitation.objects, pk=invitation_id)
+    try:
+        services.invitation_revoke(invitation=invitation, actor=actor_for(request))
+    except ServiceError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("The invitation to %(email)s was withdrawn.") % {"email": invitation.email})
+    return redirect("settings_team", tenant_slug=request.tenant.slug)
+
+
+NEW_API_KEY_SESSION_KEY = "new_api_key_secret"
+
+
+@role_required(Role.ADMIN)
+@require_http_methods(["GET", "POST"])
+def api_keys(request: TenantRequest, tenant_slug: str) -> HttpResponse:
+    form = ApiKeyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            _api_key, secret = services.api_key_create(
+                tenant=request.tenant, actor=actor_for(request), name=form.cleaned_data["name"]
+            )
+        except ServiceError as error:
+            form.add_error("name", error.message)
+        else:
+            # Post/redirect/get, so reloading can't create a second key; the secret rides in
+            # the session for exactly one page view.
+            request.session[NEW_API_KEY_SESSION_KEY] = secret
+            return redirect("settings_api_keys", tenant_slug=request.tenant.slug)
+    context = {
+        "form": form,
+        "new_secret": request.session.pop(NEW_API_KEY_SESSION_KEY, None),
+        "api_keys": selectors.api_keys(request.tenant),
+    }
+    return render(request, "frontend/settings/api_keys.html", context, status=400 if form.errors else 200)
+
+
+@role_required(Role.ADMIN)
+@require_POST
+def api_key_revoke(request: TenantRequest, tenant_slug: str, api_key_id: int) -> HttpResponse:
+    api_key = get_object_or_404(ApiKey.objects, pk=api_key_id)
+    services.api_key_revoke(api_key=api_key, actor=actor_for(request))
+    messages.success(request, _("Key “%(name)s” revoked. Requests with it now fail.") % {"name": api_key.name})
+    return redirect("settings_api_keys", tenant_slug=request.tenant.slug)
+
+
+@role_required(Role.ADMIN)
+def audit_log(request: TenantRequest, tenant_slug: str) -> HttpResponse:
+    entries = selectors.audit_entries(request.tenant)
+    before = request.GET.get("before", "")
+    if before.isdigit():
+        entries = entries.filter(id__lt=int(before))
+    page: list[AuditLog] = list(entries[: AUDIT_PAGE_SIZE + 1])
+    has_more = len(page) > AUDIT_PAGE_SIZE
+    page = page[:AUDIT_PAGE_SIZE]
+    context = {"entries": page, "next_before": page[-1].pk if has_more else None}
+    return render(request, "frontend/settings/audit_log.html", context)

@@ -1,0 +1,267 @@
+"""No route shows or changes another tenant's data.
+
+Every URL pattern and WebSocket route must be classified below; each tenant route is then
+requested as tenant A's owner (the strongest role, so role checks can't hide a leak) with
+tenant B's slug and B's object ids, and must answer 404 without a trace of B in the body.
+After all probes, B's data is unchanged. A view that leaks, defined only here, proves the
+probe catches it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.testing import WebsocketCommunicator
+from django.http import HttpRequest, HttpResponse
+from django.test import Client, override_settings
+from django.urls import URLPattern, URLResolver, get_resolver, include, path, reverse
+from rest_framework.test import APIClient
+
+from accounts import services
+from accounts.models import ApiKey, AuditLog, Invitation, Membership, Role, Tenant
+from config.asgi import application
+from config.routing import websocket_urlpatterns
+from tests.accounts.factories import MembershipFactory, TenantFactory, UserFactory, api_key_for
+
+# Routes that show no tenant's data, with the reason.
+PUBLIC_ROUTES = {
+    "healthz": "service health only",
+    "api_schema": "the API's description",
+    "api_docs": "the API's documentation page",
+    "api_not_found": "answers 404 to every unknown API path",
+    "home": "redirects to one of the person's own workspaces",
+    "login": "sign-in form",
+    "logout": "ends the session",
+    "signup": "creates a new tenant",
+    "workspaces": "lists the person's own memberships (tested in test_auth_pages)",
+    "password_reset": "form; answers the same whether the address exists or not",
+    "password_reset_done": "static page",
+    "password_reset_confirm": "token-protected, for one user",
+    "password_reset_complete": "static page",
+    "invitation_accept": "the secret token names its tenant (tested in test_auth_pages)",
+}
+
+# Pages under /t/<slug>/: the HTTP methods each one answers.
+TENANT_PAGES = {
+    "inbox": ["GET"],
+    "settings_general": ["GET", "POST"],
+    "settings_team": ["GET", "POST"],
+    "settings_member_role": ["POST"],
+    "settings_member_remove": ["POST"],
+    "settings_invitation_revoke": ["POST"],
+    "settings_api_keys": ["GET", "POST"],
+    "settings_api_key_revoke": ["POST"],
+    "settings_audit_log": ["GET"],
+}
+
+# API routes, authenticated by tenant A's key.
+API_ROUTES = {
+    "api_tenant": ["GET"],
+    "api_members": ["GET"],
+    "api_member": ["GET"],
+}
+
+# WebSocket routes, opened by tenant A's owner.
+WEBSOCKET_ROUTES = {"ws/t/<slug:tenant_slug>/"}
+
+# Form data sent with POSTs: valid, so only tenancy can stop them.
+POST_DATA = {"role": "agent", "email": "probe@example.com", "name": "Probe", "data_region": "eu"}
+
+
+@dataclass
+class Tenants:
+    a: Tenant
+    a_owner: Membership
+    a_secret: str
+    b: Tenant
+    b_objects: dict[str, int]
+    b_markers: list[str]
+
+
+@pytest.fixture
+def tenants(db: None) -> Tenants:
+    a = TenantFactory.create(name="Acme Coffee", slug="acme")
+    a_owner = MembershipFactory.create(tenant=a, role=Role.OWNER)
+    MembershipFactory.create(tenant=a, role=Role.AGENT)
+    _a_key, a_secret = api_key_for(a)
+
+    b = TenantFactory.create(name="Globex Tea", slug="globex")
+    b_owner = MembershipFactory.create(
+        tenant=b, role=Role.OWNER, user=UserFactory.create(email="owner@globex.test", name="Gloria Globex")
+    )
+    b_agent = MembershipFactory.create(
+        tenant=b, role=Role.AGENT, user=UserFactory.create(email="agent@globex.test", name="Gus Globex")
+    )
+    actor = services.Actor(tenant_id=b.pk, role=Role.OWNER, user=b_owner.user)
+    invitation, _token = services.invitation_create(tenant=b, actor=actor, email="invitee@globex.test", role=Role.AGENT)
+    b_key, _secret = services.api_key_create(tenant=b, actor=actor, name="globex-crm-key")
+    return Tenants(
+        a=a,
+        a_owner=a_owner,
+        a_secret=a_secret,
+        b=b,
+        # How to name B's object for each URL keyword.
+        b_objects={
+            "membership_id": b_agent.pk,
+            "member_id": b_agent.pk,
+            "invitation_id": invitation.pk,
+            "api_key_id": b_key.pk,
+        },
+        b_markers=["Globex", "globex.test", "globex-crm-key", b_key.prefix],
+    )
+
+
+def all_route_names(patterns: list[Any] | None = None) -> set[str]:
+    names: set[str] = set()
+    for entry in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(entry, URLResolver):
+            names |= all_route_names(entry.url_patterns)
+        elif isinstance(entry, URLPattern):
+            assert entry.name, f"every route needs a name: {entry.pattern}"
+            names.add(entry.name)
+    return names
+
+
+def route_keywords(name: str) -> set[str]:
+    possibilities = get_resolver().reverse_dict.getlist(name)
+    return {param for _pattern, _regex, _defaults, converters in possibilities for param in converters}
+
+
+def probe_urls(name: str, tenants: Tenants) -> list[str]:
+    """URLs of route `name` naming B's objects: under B's slug, and under A's slug where ids follow."""
+    keywords = route_keywords(name)
+    missing = keywords - set(tenants.b_objects) - {"tenant_slug"}
+    assert not missing, f"route {name}: say how to name tenant B's object for {missing} in b_objects"
+    objects = {key: tenants.b_objects[key] for key in keywords if key != "tenant_slug"}
+    if "tenant_slug" not in keywords:
+        return [reverse(name, kwargs=objects)]
+    urls = [reverse(name, kwargs={"tenant_slug": tenants.b.slug, **objects})]
+    if objects:
+        urls.append(reverse(name, kwargs={"tenant_slug": tenants.a.slug, **objects}))
+    return urls
+
+
+def leaks(response: Any, tenants: Tenants) -> list[str]:
+    body = response.content.decode(errors="replace")
+    return [marker for marker in tenants.b_markers if marker in body]
+
+
+def probe(name: str, methods: list[str], client: Client | APIClient, tenants: Tenants) -> list[str]:
+    """What route `name` does wrong when asked for B's data as A; empty when nothing."""
+    problems = []
+    for url in probe_urls(name, tenants):
+        for method in methods:
+            if method == "GET":
+                response = client.get(url)
+            elif isinstance(client, APIClient):
+                response = client.post(url, POST_DATA, format="json")
+            else:
+                response = client.post(url, POST_DATA)
+            if response.status_code != 404:
+                problems.append(f"{method} {url} answered {response.status_code}, not 404")
+            if found := leaks(response, tenants):
+                problems.append(f"{method} {url} shows tenant B's {found}")
+    return problems
+
+
+def snapshot(tenant: Tenant) -> dict[str, Any]:
+    return {
+        "tenant": Tenant.objects.filter(pk=tenant.pk).values().get(),
+        "memberships": list(Membership.objects.for_tenant(tenant).order_by("pk").values()),
+        "invitations": list(Invitation.objects.for_tenant(tenant).order_by("pk").values()),
+        "api_keys": list(ApiKey.objects.for_tenant(tenant).order_by("pk").values()),
+        "audit": list(AuditLog.objects.for_tenant(tenant).order_by("pk").values_list("pk", flat=True)),
+    }
+
+
+def page_client(tenants: Tenants) -> Client:
+    client = Client()
+    client.force_login(tenants.a_owner.user)
+    return client
+
+
+def api_client(tenants: Tenants) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {tenants.a_secret}")
+    return client
+
+
+def test_every_route_is_classified():
+    classified = set(PUBLIC_ROUTES) | set(TENANT_PAGES) | set(API_ROUTES)
+    unclassified = all_route_names() - classified
+    assert not unclassified, f"classify these routes in test_isolation.py: {sorted(unclassified)}"
+    assert not classified - all_route_names(), "classified routes that no longer exist"
+    websocket_routes = {str(route.pattern) for route in websocket_urlpatterns}
+    assert websocket_routes == WEBSOCKET_ROUTES, "classify new WebSocket routes in WEBSOCKET_ROUTES"
+
+
+@pytest.mark.parametrize("name", sorted(TENANT_PAGES))
+def test_tenant_pages_hide_other_tenants(tenants, name):
+    assert probe(name, TENANT_PAGES[name], page_client(tenants), tenants) == []
+
+
+@pytest.mark.parametrize("name", sorted(API_ROUTES))
+def test_api_routes_hide_other_tenants(tenants, name):
+    client = api_client(tenants)
+    if route_keywords(name):
+        assert probe(name, API_ROUTES[name], client, tenants) == []
+    else:
+        # Collection routes name no object: they must answer with A's data only.
+        response = client.get(reverse(name))
+        assert response.status_code == 200
+        assert leaks(response, tenants) == []
+
+
+def test_own_pages_never_mention_the_other_tenant(tenants):
+    client = page_client(tenants)
+    for name in TENANT_PAGES:
+        if route_keywords(name) == {"tenant_slug"}:
+            response = client.get(reverse(name, kwargs={"tenant_slug": tenants.a.slug}))
+            assert response.status_code in (200, 405)
+            assert leaks(response, tenants) == [], name
+
+
+def test_probing_changes_nothing_of_the_other_tenant(tenants):
+    before = snapshot(tenants.b)
+    for name, methods in TENANT_PAGES.items():
+        probe(name, methods, page_client(tenants), tenants)
+    for name, methods in API_ROUTES.items():
+        probe(name, methods, api_client(tenants), tenants)
+    assert snapshot(tenants.b) == before
+
+
+@pytest.mark.django_db(transaction=True)  # the consumer reads the database from another thread
+def test_websocket_of_another_tenant_is_refused(tenants):
+    async def connect(slug: str) -> bool:
+        communicator = WebsocketCommunicator(application, f"/ws/t/{slug}/", headers=[(b"origin", b"http://testserver")])
+        communicator.scope["user"] = tenants.a_owner.user
+        connected, _code = await communicator.connect()
+        await communicator.disconnect()
+        return connected
+
+    assert async_to_sync(connect)(tenants.b.slug) is False
+    assert async_to_sync(connect)(tenants.a.slug) is True
+
+
+# The proof that the probe works: a view that reads by id without the tenant.
+def leaky_member_view(request: HttpRequest, tenant_slug: str, membership_id: int) -> HttpResponse:
+    membership = Membership.objects.unscoped().select_related("user").get(pk=membership_id)
+    return HttpResponse(membership.user.email)
+
+
+urlpatterns = [
+    path("t/<slug:tenant_slug>/leak/<int:membership_id>/", leaky_member_view, name="leaky_member"),
+    path("", include("config.urls")),
+]
+
+
+def test_the_probe_catches_a_leaking_view(tenants):
+    with override_settings(ROOT_URLCONF=__name__):
+        assert "leaky_member" in all_route_names() - set(PUBLIC_ROUTES) - set(TENANT_PAGES) - set(API_ROUTES)
+        problems = probe("leaky_member", ["GET"], page_client(tenants), tenants)
+    assert any(re.search(r"/t/acme/leak/\d+/ answered 200", problem) for problem in problems), problems
+    assert any("shows tenant B's ['globex.test']" in problem for problem in problems), problems
