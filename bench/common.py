@@ -52,7 +52,9 @@ def scratch_stack(name: str) -> Iterator[dict[str, str]]:
             API_THROTTLE_RATE="1000000/min",
             DJANGO_SETTINGS_MODULE="config.django.base",
         )
-        subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=PROJECT_DIR, env=environ, check=True)
+        subprocess.run(
+            [sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=PROJECT_DIR, env=environ, check=True
+        )
         try:
             yield environ
         finally:

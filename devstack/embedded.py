@@ -29,17 +29,18 @@ class EmbeddedServiceError(RuntimeError):
 
 def ensure_database(url: str) -> None:
     """Create the database `url` names if its server lacks it (as a fresh server does)."""
-    conninfo = psycopg.conninfo.conninfo_to_dict(url.replace("postgres://", "postgresql://", 1))
-    name = str(conninfo.get("dbname") or "")
+    conninfo = url.replace("postgres://", "postgresql://", 1)
+    name = str(psycopg.conninfo.conninfo_to_dict(conninfo).get("dbname") or "")
     if not name:
         return
     try:
-        with psycopg.connect(**{**conninfo, "dbname": name}, connect_timeout=5):
+        with psycopg.connect(conninfo, connect_timeout=5):
             return
     except psycopg.OperationalError as error:
         if "does not exist" not in str(error):
             raise
-    with psycopg.connect(**{**conninfo, "dbname": "postgres"}, autocommit=True, connect_timeout=5) as connection:
+    maintenance = psycopg.conninfo.make_conninfo(conninfo, dbname="postgres")
+    with psycopg.connect(maintenance, autocommit=True, connect_timeout=5) as connection:
         connection.execute(psycopg.sql.SQL("CREATE DATABASE {}").format(psycopg.sql.Identifier(name)))
 
 
