@@ -8,7 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.api.views import TenantAPIView
-from accounts.errors import ConflictError
+from accounts.errors import ConflictError, PermissionDeniedError
 from tests.accounts.factories import api_key_for
 from tests.accounts.test_api import assert_envelope, bearer
 
@@ -24,6 +24,8 @@ class EchoView(TenantAPIView):
         data.is_valid(raise_exception=True)
         if data.validated_data["count"] == 13:
             raise ConflictError("Thirteen is taken.", code="unlucky")
+        if data.validated_data["count"] == 403:
+            raise PermissionDeniedError("Not for API keys.")
         return Response(data.validated_data)
 
 
@@ -68,6 +70,11 @@ def test_invalid_fields_are_validation_error_with_details(client):
 def test_service_errors_keep_their_code(client):
     response = client.post("/api/v1/echo/", {"phone": "1", "count": 13}, format="json")
     assert_envelope(response, 409, "unlucky")
+
+
+def test_permission_denied_is_403_with_envelope(client):
+    response = client.post("/api/v1/echo/", {"phone": "1", "count": 403}, format="json")
+    assert_envelope(response, 403, "permission_denied")
 
 
 def test_valid_input_passes(client):
