@@ -15,6 +15,15 @@ GLOBAL_MODELS = {
     "auth.Group": "unused by the product; Django's auth tables",
     "contenttypes.ContentType": "Django's model catalogue",
     "sessions.Session": "a browser session, scoped by its key; tenant chosen per request by URL",
+    "whatsapp.WebhookEvent": "stored before routing: which tenant it belongs to is found while processing",
+    "whatsapp.DeadLetter": "a webhook item that failed, perhaps before its tenant was known; operators only",
+}
+
+# Unique constraints of tenant-owned models that are global on purpose.
+GLOBAL_UNIQUE_FIELDS = {
+    ("whatsapp.WhatsAppNumber", "phone_number_id"): "Meta's number id routes webhooks to exactly one tenant",
+    ("accounts.Invitation", "token_hash"): "a secret token names its tenant; lookup is by token alone",
+    ("accounts.ApiKey", "key_hash"): "a secret key names its tenant; lookup is by key alone",
 }
 
 
@@ -37,6 +46,11 @@ def test_tenant_local_unique_constraints_include_the_tenant():
         for constraint in model._meta.constraints:
             if isinstance(constraint, models.UniqueConstraint) and constraint.fields:
                 assert "tenant" in constraint.fields, f"{model.__name__}.{constraint.name} must include tenant"
+        for field in model._meta.local_fields:
+            if field.unique and not field.primary_key and not field.one_to_one:
+                assert (model._meta.label, field.name) in GLOBAL_UNIQUE_FIELDS, (
+                    f"{model._meta.label}.{field.name} is unique across tenants: make it tenant-local or explain"
+                )
 
 
 def test_querying_outside_a_scope_raises(world):

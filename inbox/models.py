@@ -1,0 +1,273 @@
+"""Channels, contacts, conversations, messages and what happens to them, and the live event log."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.tenancy import TenantOwnedModel
+
+
+class ChannelKind(models.TextChoices):
+    WHATSAPP = "whatsapp", "WhatsApp"
+
+
+class Channel(TenantOwnedModel):
+    """Where a tenant's conversations happen: one connected WhatsApp number, for now.
+
+    The channel plug-in (the `whatsapp` app) keeps its own details in a row that points here,
+    so the inbox never needs to know what a channel is made of.
+    """
+
+    kind = models.CharField(max_length=20, choices=ChannelKind.choices)
+    name = models.CharField(max_length=120)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Contact(TenantOwnedModel):
+    """A customer. On WhatsApp they are known by their wa_id (and, newer, a business-scoped user id)."""
+
+    wa_id = models.CharField(_("WhatsApp id"), max_length=32, blank=True)
+    whatsapp_user_id = models.CharField(_("WhatsApp user id"), max_length=64, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True, help_text="E.164, e.g. +4915123456789")
+    profile_name = models.CharField(_("WhatsApp profile name"), max_length=256, blank=True)
+    name = models.CharField(_("name"), max_length=256, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["tenant", "wa_id"], condition=~Q(wa_id=""), name="contact_tenant_wa_id"),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.profile_name or self.phone or self.wa_id
+
+
+class ConversationStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    PENDING = "pending", _("Pending")
+    SNOOZED = "snoozed", _("Snoozed")
+    RESOLVED = "resolved", _("Resolved")
+
+
+class Conversation(TenantOwnedModel):
+    """The thread between a contact and a channel. At most one is unresolved per (channel, contact);
+    a message after resolution starts a new one, so each conversation is one piece of work."""
+
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="+")
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=10, choices=ConversationStatus.choices, default=ConversationStatus.OPEN)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    last_message_at = models.DateTimeField(null=True, blank=True)
+    # The customer's last message: it opens WhatsApp's 24 h customer service window.
+    last_inbound_at = models.DateTimeField(null=True, blank=True)
+    # Set when the customer came from a click-to-WhatsApp ad: a 72 h free entry point window.
+    entry_point_expires_at = models.DateTimeField(null=True, blank=True)
+    unread_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["tenant", "channel", "contact"],
+                condition=~Q(status="resolved"),
+                name="conversation_one_unresolved_per_contact",
+            ),
+        ]
+        indexes: ClassVar = [
+            models.Index(fields=["tenant", "-last_message_at", "-id"], name="conversation_recent"),
+            models.Index(fields=["tenant", "-updated_at", "-id"], name="conversation_updated"),
+        ]
+
+    def __str__(self) -> str:
+        return f"conversation {self.pk}"
+
+
+class Direction(models.TextChoices):
+    INBOUND = "in", _("From the customer")
+    OUTBOUND = "out", _("To the customer")
+
+
+class MessageType(models.TextChoices):
+    TEXT = "text"
+    IMAGE = "image"
+    VIDEO = "video"
+    AUDIO = "audio"
+    DOCUMENT = "document"
+    STICKER = "sticker"
+    LOCATION = "location"
+    CONTACTS = "contacts"
+    INTERACTIVE = "interactive"
+    BUTTON = "button"
+    REACTION = "reaction"
+    ORDER = "order"
+    SYSTEM = "system"
+    TEMPLATE = "template"
+    UNSUPPORTED = "unsupported"
+
+
+MEDIA_TYPES = frozenset(
+    {MessageType.IMAGE, MessageType.VIDEO, MessageType.AUDIO, MessageType.DOCUMENT, MessageType.STICKER}
+)
+
+
+class MessageStatus(models.TextChoices):
+    """Ordered: an outbound message only moves forward (failed is terminal)."""
+
+    RECEIVED = "received", _("Received")
+    QUEUED = "queued", _("Queued")
+    SENT = "sent", _("Sent")
+    DELIVERED = "delivered", _("Delivered")
+    READ = "read", _("Read")
+    FAILED = "failed", _("Failed")
+
+
+class Message(TenantOwnedModel):
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="+")
+    direction = models.CharField(max_length=3, choices=Direction.choices)
+    type = models.CharField(max_length=16, choices=MessageType.choices)
+    # The plain text: body of a text message, caption of media, title of a reply.
+    text = models.TextField(blank=True)
+    # What the type carries beyond text, normalised (location, contacts, reply ids, order...).
+    content = models.JSONField(default=dict, blank=True)
+    # The provider's message object as received, for types we show partly or not at all.
+    raw = models.JSONField(default=dict, blank=True)
+    # NULL until the provider assigns one (outbound); unique when set, and NULLs never collide.
+    provider_message_id = models.CharField(max_length=128, null=True, blank=True)  # noqa: DJ001
+    status = models.CharField(max_length=10, choices=MessageStatus.choices)
+    error = models.JSONField(null=True, blank=True)
+    reply_to = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    # The quoted message's provider id, kept when that message is not (yet) known here.
+    reply_to_provider_id = models.CharField(max_length=128, blank=True)
+    is_forwarded = models.BooleanField(default=False)
+    is_frequently_forwarded = models.BooleanField(default=False)
+    referral = models.JSONField(null=True, blank=True)
+    # When it happened at the provider (the webhook's timestamp); created_at is when we stored it.
+    sent_at = models.DateTimeField()
+    created_at = models.DateTimeField(default=timezone.now)
+    status_updated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints: ClassVar = [
+            # Exactly once: a provider message is stored once, however often it is delivered.
+            models.UniqueConstraint(
+                fields=["tenant", "provider_message_id"],
+                condition=Q(provider_message_id__isnull=False),
+                name="message_provider_id_once",
+            ),
+        ]
+        indexes: ClassVar = [models.Index(fields=["conversation", "sent_at", "id"], name="message_thread")]
+
+    def __str__(self) -> str:
+        return f"{self.direction} {self.type} {self.provider_message_id or self.pk}"
+
+
+class Reaction(TenantOwnedModel):
+    """An emoji on a message, at most one per side (the customer's, ours); removing deletes it."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="+")
+    direction = models.CharField(max_length=3, choices=Direction.choices)
+    emoji = models.CharField(max_length=32)
+    # The reaction's own provider message, so an older reaction never overwrites a newer one.
+    provider_message_id = models.CharField(max_length=128, blank=True)
+    reacted_at = models.DateTimeField()
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["tenant", "message", "direction"], name="reaction_one_per_side"),
+        ]
+
+
+class AttachmentState(models.TextChoices):
+    PENDING = "pending", _("Downloading")
+    READY = "ready", _("Ready")
+    FAILED = "failed", _("Failed")
+
+
+class Attachment(TenantOwnedModel):
+    """The file of a media message, fetched from the provider and kept in our storage."""
+
+    message = models.OneToOneField(Message, on_delete=models.CASCADE, related_name="+")
+    provider_media_id = models.CharField(max_length=128, blank=True)
+    mime_type = models.CharField(max_length=128, blank=True)
+    sha256 = models.CharField(max_length=128, blank=True)
+    filename = models.CharField(max_length=255, blank=True)
+    size = models.PositiveBigIntegerField(null=True, blank=True)
+    file = models.FileField(upload_to="attachments/%Y/%m/", max_length=255, blank=True)
+    state = models.CharField(max_length=10, choices=AttachmentState.choices, default=AttachmentState.PENDING)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+
+class StatusUpdate(TenantOwnedModel):
+    """A delivery receipt from the provider, kept once per (message, status).
+
+    Receipts arrive in any order and sometimes before their message is known here; each is
+    applied when its message exists. Pricing and conversation objects are kept for billing.
+    """
+
+    provider_message_id = models.CharField(max_length=128)
+    status = models.CharField(max_length=10)
+    occurred_at = models.DateTimeField()
+    recipient_id = models.CharField(max_length=64, blank=True)
+    errors = models.JSONField(default=list, blank=True)
+    pricing = models.JSONField(null=True, blank=True)
+    conversation = models.JSONField(null=True, blank=True)
+    biz_opaque_callback_data = models.CharField(max_length=512, blank=True)
+    raw = models.JSONField(default=dict)
+    applied_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["tenant", "provider_message_id", "status"], name="status_update_once_per_status"
+            ),
+        ]
+        indexes: ClassVar = [
+            models.Index(
+                fields=["tenant", "provider_message_id"],
+                condition=Q(applied_at__isnull=True),
+                name="status_update_unapplied",
+            )
+        ]
+
+
+class TenantEvent(TenantOwnedModel):
+    """What open inboxes were told, numbered per tenant, so a reconnecting browser can catch up."""
+
+    seq = models.BigIntegerField()
+    type = models.CharField(max_length=64)
+    payload = models.JSONField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints: ClassVar = [models.UniqueConstraint(fields=["tenant", "seq"], name="tenant_event_seq")]
+
+
+class EventSequence(TenantOwnedModel):
+    """The last event number of a tenant. Its row lock orders a tenant's events by commit."""
+
+    last_seq = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints: ClassVar = [models.UniqueConstraint(fields=["tenant"], name="event_sequence_per_tenant")]

@@ -1,0 +1,97 @@
+"""Connected WhatsApp numbers and the webhook events Meta delivers."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.crypto import EncryptedTextField
+from accounts.tenancy import TenantOwnedModel
+
+DEFAULT_GRAPH_API_BASE_URL = "https://graph.facebook.com"
+DEFAULT_GRAPH_API_VERSION = "v25.0"
+
+
+class WhatsAppNumber(TenantOwnedModel):
+    """A WhatsApp Business phone number connected through the Cloud API (or a BSP proxying it)."""
+
+    channel = models.OneToOneField("inbox.Channel", on_delete=models.CASCADE, related_name="+")
+    display_phone_number = models.CharField(_("display phone number"), max_length=32)
+    # Meta's id of the number: it routes webhooks, so it is unique across all tenants.
+    phone_number_id = models.CharField(_("phone number id"), max_length=64, unique=True)
+    waba_id = models.CharField(_("WhatsApp Business Account id"), max_length=64)
+    access_token = EncryptedTextField(_("access token"))
+    # Empty: the app-wide WHATSAPP_APP_SECRET (one Meta app serving every tenant).
+    app_secret = EncryptedTextField(_("app secret"), blank=True)
+    verify_token = models.CharField(_("verify token"), max_length=128)
+    graph_api_base_url = models.URLField(_("Graph API base URL"), default=DEFAULT_GRAPH_API_BASE_URL)
+    graph_api_version = models.CharField(_("Graph API version"), max_length=16, default=DEFAULT_GRAPH_API_VERSION)
+    throughput_mps = models.PositiveIntegerField(_("throughput (messages/s)"), default=80)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.display_phone_number
+
+
+class WebhookEventState(models.TextChoices):
+    PENDING = "pending"
+    PROCESSED = "processed"
+    # Names no connected number: kept, and processed when the number is connected.
+    UNROUTABLE = "unroutable"
+    # Failed every attempt; the error says why. Re-driven by hand after a fix.
+    FAILED = "failed"
+
+
+class WebhookEvent(models.Model):
+    """One signed POST from Meta, stored before we answer it. Global: routed to tenants later."""
+
+    body = models.TextField()
+    received_at = models.DateTimeField(default=timezone.now)
+    phone_number_ids = ArrayField(models.CharField(max_length=64), default=list)
+    state = models.CharField(max_length=12, choices=WebhookEventState.choices, default=WebhookEventState.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes: ClassVar = [
+            models.Index(fields=["id"], condition=models.Q(state="pending"), name="webhook_event_pending"),
+            models.Index(
+                fields=["received_at"], condition=models.Q(state="unroutable"), name="webhook_event_unroutable"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"webhook event {self.pk} ({self.state})"
+
+
+class DeadLetter(models.Model):
+    """An item of a webhook that could not be processed, with why; the rest of its event was."""
+
+    event = models.ForeignKey(WebhookEvent, on_delete=models.CASCADE, related_name="+")
+    tenant = models.ForeignKey("accounts.Tenant", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    field = models.CharField(max_length=64, blank=True)
+    item = models.JSONField()
+    error = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"dead letter of event {self.event_id}: {self.error[:60]}"
+
+
+class PlatformUpdate(TenantOwnedModel):
+    """A webhook about the account rather than a conversation (template status, quality,
+    marketing preferences...), kept for the app that owns it."""
+
+    number = models.ForeignKey(WhatsAppNumber, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    waba_id = models.CharField(max_length=64, blank=True)
+    field = models.CharField(max_length=64)
+    value = models.JSONField()
+    received_at = models.DateTimeField(default=timezone.now)
+    handled_at = models.DateTimeField(null=True, blank=True)
