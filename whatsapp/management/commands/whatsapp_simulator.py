@@ -1,0 +1,62 @@
+"""whatsapp_simulator: serve the Cloud API simulator, the product's WhatsApp "test mode".
+
+It fakes the Graph API for the numbers that point at it and plays the customer's phone,
+delivering signed webhooks to this product (by default the one `make run` serves on PORT).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import uvicorn
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandParser
+
+from whatsapp.simulator import SimulatorConfig, create_app
+
+
+def _product_port() -> int:
+    return int(os.environ.get("PORT") or 8000)
+
+
+class Command(BaseCommand):
+    help = "Serve the WhatsApp Cloud API simulator (Graph API endpoints and the customer's phone)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        default_port = int(os.environ.get("SIM_PORT") or _product_port() + 1)
+        parser.add_argument("--port", type=int, default=default_port, help="Port (default: SIM_PORT, else PORT+1).")
+        parser.add_argument("--host", default="127.0.0.1", help="Address to listen on.")
+        parser.add_argument(
+            "--webhook-url",
+            default=f"http://127.0.0.1:{_product_port()}/webhooks/whatsapp/",
+            help="The product's webhook endpoint, where customers' messages are delivered.",
+        )
+        parser.add_argument("--app-secret", help="Signs webhooks (default: the WHATSAPP_APP_SECRET setting).")
+        parser.add_argument("--public-url", help="The simulator's own base URL, for media URLs (default: host:port).")
+        parser.add_argument("--waba-id", help="WhatsApp Business Account id put in webhooks.")
+        parser.add_argument(
+            "--accept-token",
+            action="append",
+            dest="accepted_tokens",
+            help="Accept only this bearer token (repeatable; default: any token, like a sandbox).",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        host: str = options["host"]
+        port: int = options["port"]
+        # A wildcard address is not one a client can use in a URL.
+        public_host = "127.0.0.1" if host in {"0.0.0.0", "::", ""} else host  # noqa: S104
+        config = SimulatorConfig(
+            app_secret=options["app_secret"] or settings.WHATSAPP_APP_SECRET,
+            webhook_url=options["webhook_url"],
+            public_url=(options["public_url"] or f"http://{public_host}:{port}").rstrip("/"),
+            accepted_tokens=set(options["accepted_tokens"]) if options["accepted_tokens"] else None,
+        )
+        if options["waba_id"]:
+            config.default_waba_id = options["waba_id"]
+        self.stdout.write(
+            f"WhatsApp simulator on {config.public_url}/ (the customer's phone), "
+            f"delivering webhooks to {config.webhook_url}"
+        )
+        uvicorn.run(create_app(config), host=host, port=port, log_level="warning", lifespan="off")

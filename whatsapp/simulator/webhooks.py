@@ -1,0 +1,73 @@
+"""Webhooks as Meta sends them: the envelope of whatsapp-cloud-api.md §1.2, serialised, signed
+with the app secret over the exact bytes, and delivered with retries."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import httpx
+
+from whatsapp.signatures import HEADER as SIGNATURE_HEADER
+from whatsapp.signatures import sign
+from whatsapp.simulator.state import Delivery
+
+# Meta's crawler name, which its webhook requests carry.
+USER_AGENT = "facebookexternalua"
+
+
+def messages_envelope(
+    *,
+    waba_id: str,
+    phone_number_id: str,
+    display_phone_number: str,
+    contacts: list[dict[str, Any]],
+    messages: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """One `messages` change for one number; `contacts` is left out when empty (a number change)."""
+    value: dict[str, Any] = {
+        "messaging_product": "whatsapp",
+        "metadata": {"display_phone_number": display_phone_number, "phone_number_id": phone_number_id},
+    }
+    if contacts:
+        value["contacts"] = contacts
+    value["messages"] = messages
+    return {
+        "object": "whatsapp_business_account",
+        "entry": [{"id": waba_id, "changes": [{"value": value, "field": "messages"}]}],
+    }
+
+
+def encode(payload: dict[str, Any]) -> bytes:
+    """Compact JSON with non-ASCII characters and slashes escaped, as Meta writes it.
+
+    Products must verify the signature over these bytes: re-serialising them gives other bytes.
+    """
+    text = json.dumps(payload, separators=(",", ":"), ensure_ascii=True)
+    # A "/" can only occur inside JSON strings, where "\/" is the same character.
+    return text.replace("/", "\\/").encode("ascii")
+
+
+async def deliver(
+    body: bytes, *, url: str, app_secret: str | None, retry_delays: tuple[float, ...], timeout_seconds: float
+) -> Delivery:
+    """POST `body` to `url` until it answers 200 or the retries run out; every attempt is recorded."""
+    delivery = Delivery(body=body)
+    headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT}
+    if app_secret is not None:
+        headers[SIGNATURE_HEADER] = sign(body, app_secret)
+    # trust_env=False: a developer's HTTP proxy must not sit between the simulator and the product.
+    async with httpx.AsyncClient(timeout=timeout_seconds, trust_env=False) as client:
+        for delay in (0.0, *retry_delays):
+            if delay:
+                await asyncio.sleep(delay)
+            try:
+                response = await client.post(url, content=body, headers=headers)
+            except httpx.HTTPError:
+                delivery.statuses.append(None)
+                continue
+            delivery.statuses.append(response.status_code)
+            if response.status_code == 200:
+                break
+    return delivery
