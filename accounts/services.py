@@ -109,7 +109,7 @@ def user_sign_up(*, email: str, name: str, password: str, company_name: str, ip:
 def tenant_update(
     *, tenant: Tenant, actor: Actor, name: str, data_region: str, message_retention_days: int | None
 ) -> Tenant:
-    _require_role(actor, Role.ADMIN)
+    require_role(actor, Role.ADMIN)
     before = {
         "name": tenant.name,
         "data_region": tenant.data_region,
@@ -130,7 +130,7 @@ def tenant_update(
     return tenant
 
 
-def _require_role(actor: Actor, role: str) -> None:
+def require_role(actor: Actor, role: str) -> None:
     if not policy.role_includes(actor.role, role):
         raise PermissionDeniedError(_("Your role does not allow this."))
 
@@ -184,7 +184,7 @@ def _send_invitation_email(*, invitation: Invitation, token: str, inviter: str) 
 
 @transaction.atomic
 def invitation_revoke(*, invitation: Invitation, actor: Actor) -> None:
-    _require_role(actor, Role.ADMIN)
+    require_role(actor, Role.ADMIN)
     if invitation.accepted_at is not None or invitation.revoked_at is not None:
         raise ConflictError(_("This invitation is no longer open."), code="invitation_closed")
     invitation.revoked_at = timezone.now()
@@ -301,7 +301,7 @@ def membership_remove(*, membership: Membership, actor: Actor) -> None:
 @transaction.atomic
 def api_key_create(*, tenant: Tenant, actor: Actor, name: str) -> tuple[ApiKey, str]:
     """A new key; the returned secret is shown once and never stored."""
-    _require_role(actor, Role.ADMIN)
+    require_role(actor, Role.ADMIN)
     name = name.strip()
     if not name:
         raise ServiceError(_("Give the key a name, such as the system that will use it."), code="name_required")
@@ -319,7 +319,7 @@ def api_key_create(*, tenant: Tenant, actor: Actor, name: str) -> tuple[ApiKey, 
 
 @transaction.atomic
 def api_key_revoke(*, api_key: ApiKey, actor: Actor) -> None:
-    _require_role(actor, Role.ADMIN)
+    require_role(actor, Role.ADMIN)
     if api_key.revoked_at is not None:
         return
     api_key.revoked_at = timezone.now()

@@ -65,10 +65,16 @@ def run() -> int:
     if not _port_is_free(host, port):
         print(f"Port {port} on {host} is in use. Stop what uses it, or run with PORT=<another port>.", file=sys.stderr)
         return 1
+    sim_port = int(os.environ.get("SIM_PORT") or port + 1)
+    if not _port_is_free("127.0.0.1", sim_port):
+        print(
+            f"Port {sim_port} (the WhatsApp simulator's) is in use. Run with SIM_PORT=<another port>.", file=sys.stderr
+        )
+        return 1
     base_url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else host}:{port}"  # noqa: S104
     with services() as found:
         print(f"Using {found.describe()}", flush=True)
-        environ = _environment(found.database_url, found.redis_url, PORT=str(port))
+        environ = _environment(found.database_url, found.redis_url, PORT=str(port), SIM_PORT=str(sim_port))
         environ.setdefault("PUBLIC_BASE_URL", base_url)
         if _manage(environ, "migrate", "--noinput") != 0 or _manage(environ, "seed_demo") != 0:
             return 1
@@ -89,12 +95,15 @@ def run() -> int:
                                    "--concurrency", os.environ.get("CELERY_WORKER_CONCURRENCY", "2")]),
             ProcessSpec("beat", [PYTHON, "-m", "celery", "-A", "config", "beat", "--loglevel", "INFO",
                                  "--schedule", str(DEFAULT_DATA_DIR / "celerybeat-schedule")]),
+            ProcessSpec("sim", [PYTHON, str(PROJECT_DIR / "manage.py"), "whatsapp_simulator", "--port", str(sim_port),
+                                "--webhook-url", f"http://127.0.0.1:{port}/webhooks/whatsapp/"]),
         ]  # fmt: skip
         for spec in specs:
             supervisor.start(spec)
         try:
             problem = _wait_until_healthy(f"{base_url}/healthz", supervisor)
             if problem is None:
+                supervisor.say(f"WhatsApp simulator (play the customer): http://127.0.0.1:{sim_port}/")
                 supervisor.say(f"ready: {base_url}/ (sign in at {base_url}/accounts/login/; Ctrl-C stops everything)")
             elif supervisor.exited() is None:
                 supervisor.say(f"The server answers at {base_url}/ but is not healthy: {problem}")

@@ -1,4 +1,9 @@
-"""The WebSocket an agent's browser keeps open to receive its tenant's live events."""
+"""The WebSocket an agent's browser keeps open to receive its tenant's live events.
+
+Every event carries its tenant sequence number (`seq`). A browser that reconnects sends
+`{"action": "resync", "after": <last seq it saw>}` and receives the events it missed, then
+`{"type": "resync.done", "last_seq": N, "complete": bool}` (not complete: ask again from N).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from accounts.selectors import membership_by_slug
 from inbox.events import tenant_group
+from inbox.selectors import events_after
 
 # Close code for "not allowed": the browser must not retry with the same session.
 CLOSE_FORBIDDEN = 4403
@@ -16,6 +22,7 @@ CLOSE_FORBIDDEN = 4403
 
 class TenantEventsConsumer(AsyncJsonWebsocketConsumer):
     group: str | None = None
+    tenant_id: int | None = None
 
     async def connect(self) -> None:
         user = self.scope.get("user")
@@ -26,6 +33,7 @@ class TenantEventsConsumer(AsyncJsonWebsocketConsumer):
         if membership is None:
             await self.close(code=CLOSE_FORBIDDEN)
             return
+        self.tenant_id = membership.tenant_id
         self.group = tenant_group(membership.tenant_id)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
@@ -34,5 +42,21 @@ class TenantEventsConsumer(AsyncJsonWebsocketConsumer):
         if self.group is not None:
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
-    async def tenant_event(self, message: dict[str, Any]) -> None:
-        await self.send_json(message["event"])
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        if not isinstance(content, dict) or content.get("action") != "resync":
+            await self.send_json({"type": "error", "code": "unknown_action", "message": 'Send {"action": "resync"}.'})
+            return
+        after = content.get("after", 0)
+        if not isinstance(after, int) or after < 0:
+            await self.send_json({"type": "error", "code": "invalid_after", "message": "`after` is a sequence number."})
+            return
+        assert self.tenant_id is not None
+        events, complete = await database_sync_to_async(events_after)(tenant_id=self.tenant_id, after=after)
+        for event in events:
+            await self.send_json(event)
+        last_seq = events[-1]["seq"] if events else after
+        await self.send_json({"type": "resync.done", "last_seq": last_seq, "complete": complete})
+
+    async def tenant_events(self, message: dict[str, Any]) -> None:
+        for event in message["events"]:
+            await self.send_json(event)

@@ -174,7 +174,14 @@ class Message(TenantOwnedModel):
                 name="message_provider_id_once",
             ),
         ]
-        indexes: ClassVar = [models.Index(fields=["conversation", "sent_at", "id"], name="message_thread")]
+        indexes: ClassVar = [
+            models.Index(fields=["conversation", "sent_at", "id"], name="message_thread"),
+            models.Index(
+                fields=["tenant", "reply_to_provider_id"],
+                condition=Q(reply_to__isnull=True) & ~Q(reply_to_provider_id=""),
+                name="message_reply_waiting",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.direction} {self.type} {self.provider_message_id or self.pk}"

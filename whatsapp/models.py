@@ -53,10 +53,14 @@ class WebhookEvent(models.Model):
 
     body = models.TextField()
     received_at = models.DateTimeField(default=timezone.now)
+    # What it names, to find the events that wait for a number (or account) when it is connected.
     phone_number_ids = ArrayField(models.CharField(max_length=64), default=list)
+    waba_ids = ArrayField(models.CharField(max_length=64), default=list)
     state = models.CharField(max_length=12, choices=WebhookEventState.choices, default=WebhookEventState.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
+    # After a failed attempt: not before this time (backoff), so one bad event can't spin a worker.
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
     processed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -75,11 +79,16 @@ class DeadLetter(models.Model):
     """An item of a webhook that could not be processed, with why; the rest of its event was."""
 
     event = models.ForeignKey(WebhookEvent, on_delete=models.CASCADE, related_name="+")
+    # Which failed item of the event this is: reprocessing the event records it once.
+    position = models.PositiveIntegerField()
     tenant = models.ForeignKey("accounts.Tenant", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     field = models.CharField(max_length=64, blank=True)
     item = models.JSONField()
     error = models.TextField()
     created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints: ClassVar = [models.UniqueConstraint(fields=["event", "position"], name="dead_letter_once")]
 
     def __str__(self) -> str:
         return f"dead letter of event {self.event_id}: {self.error[:60]}"
@@ -89,9 +98,20 @@ class PlatformUpdate(TenantOwnedModel):
     """A webhook about the account rather than a conversation (template status, quality,
     marketing preferences...), kept for the app that owns it."""
 
+    event = models.ForeignKey(WebhookEvent, on_delete=models.CASCADE, related_name="+")
+    # Which account update of the event this is: reprocessing the event stores it once.
+    position = models.PositiveIntegerField()
     number = models.ForeignKey(WhatsAppNumber, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     waba_id = models.CharField(max_length=64, blank=True)
     field = models.CharField(max_length=64)
     value = models.JSONField()
     received_at = models.DateTimeField(default=timezone.now)
     handled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["tenant", "event", "position"], name="platform_update_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.field} for {self.waba_id}"

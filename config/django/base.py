@@ -83,6 +83,7 @@ CACHES = {
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": REDIS_KEY_PREFIX,
         "TIMEOUT": 300,
+        "OPTIONS": {"pool_class": "config.redis_pool.SharedConnectionPool"},
     }
 }
 
@@ -141,6 +142,8 @@ NUM_PROXIES = env.int("NUM_PROXIES", default=0)
 
 # WhatsApp: the app secret of the Meta app that serves every tenant (a number may have its own).
 WHATSAPP_APP_SECRET = env.str("WHATSAPP_APP_SECRET", default="dev-app-secret")
+# Optional app-wide verify token for Meta's webhook handshake (each number also has its own).
+WHATSAPP_VERIFY_TOKEN = env.str("WHATSAPP_VERIFY_TOKEN", default="")
 # Largest webhook body accepted; Meta batches up to 1,000 updates (about 3 MB) in one POST.
 WHATSAPP_WEBHOOK_MAX_BYTES = 8 * 1024 * 1024
 # Largest media file downloaded from WhatsApp (its own limit for documents is 100 MB).
@@ -195,6 +198,7 @@ CELERY_TASK_TIME_LIMIT = 300
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
+    "sweep-webhook-events": {"task": "whatsapp.tasks.webhooks_sweep", "schedule": timedelta(seconds=30)},
     "purge-stale-invitations": {
         "task": "accounts.tasks.invitations_purge_stale",
         "schedule": timedelta(hours=6),

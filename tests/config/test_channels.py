@@ -36,7 +36,7 @@ def test_member_receives_events_published_after_commit(world):
     async def scenario() -> list:
         socket = await open_socket(world.agent.user, "acme")
         layer = get_channel_layer()
-        await layer.group_send(tenant_group(world.tenant.pk), {"type": "tenant.event", "event": {"type": "ping"}})
+        await layer.group_send(tenant_group(world.tenant.pk), {"type": "tenant.events", "events": [{"type": "ping"}]})
         received = await socket.receive_json_from(timeout=3)
         await socket.disconnect()
         return received
@@ -47,24 +47,24 @@ def test_member_receives_events_published_after_commit(world):
 def test_events_of_rolled_back_transactions_are_never_published(world):
     def rolled_back() -> None:
         with transaction.atomic():
-            publish_on_commit(tenant_id=world.tenant.pk, event={"type": "ghost"})
+            publish_on_commit(tenant_id=world.tenant.pk, events=[{"type": "ghost"}])
             raise RuntimeError("rolled back")
 
     def write_twice() -> None:
         with pytest.raises(RuntimeError):
             rolled_back()
         with transaction.atomic():
-            publish_on_commit(tenant_id=world.tenant.pk, event={"type": "real"})
+            publish_on_commit(tenant_id=world.tenant.pk, events=[{"type": "real"}, {"type": "after"}])
 
-    async def scenario() -> dict:
+    async def scenario() -> list:
         socket = await open_socket(world.agent.user, "acme")
         await sync_to_async(write_twice)()
-        event = await socket.receive_json_from(timeout=3)
+        events = [await socket.receive_json_from(timeout=3), await socket.receive_json_from(timeout=3)]
         assert await socket.receive_nothing(timeout=0.3)
         await socket.disconnect()
-        return event
+        return events
 
-    assert async_to_sync(scenario)() == {"type": "real"}
+    assert async_to_sync(scenario)() == [{"type": "real"}, {"type": "after"}]
 
 
 def test_anonymous_socket_is_refused(world):

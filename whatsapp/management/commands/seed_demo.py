@@ -1,7 +1,12 @@
-"""seed_demo: the demo tenant that `make run` shows a newcomer (created once, then left alone)."""
+"""seed_demo: the demo tenant that `make run` shows a newcomer, with its number on the simulator.
+
+Created once, then left alone, except that the number follows the simulator to its current
+port, so customers played on the simulator reach the demo inbox.
+"""
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from django.core.management.base import BaseCommand
@@ -9,6 +14,9 @@ from django.db import transaction
 
 from accounts import services
 from accounts.models import Role, Tenant, User
+from accounts.tenancy import tenant_scope
+from whatsapp.models import WhatsAppNumber
+from whatsapp.services.numbers import NumberDetails, number_connect, number_update
 
 DEMO_TENANT_NAME = "Demo Coffee Roasters"
 DEMO_TENANT_SLUG = "demo-coffee-roasters"
@@ -17,10 +25,18 @@ DEMO_LOGINS = (
     ("owner@demo.test", "Olivia Owner", "demo-owner-pass", Role.OWNER),
     ("agent@demo.test", "Adam Agent", "demo-agent-pass", Role.AGENT),
 )
+DEMO_PHONE_NUMBER_ID = "100000000000001"
+DEMO_WABA_ID = "100000000000002"
+DEMO_DISPLAY_PHONE_NUMBER = "+1 555 010 0100"
+
+
+def simulator_url() -> str:
+    port = os.environ.get("SIM_PORT") or str(int(os.environ.get("PORT") or 8000) + 1)
+    return f"http://127.0.0.1:{port}"
 
 
 class Command(BaseCommand):
-    help = "Create the demo tenant with an owner and an agent login, if it does not exist."
+    help = "Create the demo tenant (owner, agent, a number on the simulator) if it does not exist."
 
     def handle(self, *args: Any, **options: Any) -> None:
         with transaction.atomic():
@@ -28,8 +44,10 @@ class Command(BaseCommand):
             if tenant is None:
                 tenant = self._create()
                 self.stdout.write(f"Created the demo tenant {tenant.name}.")
+            self._point_number_at_simulator(tenant)
         for email, _name, password, role in DEMO_LOGINS:
             self.stdout.write(f"  {role.label:<6} {email} / {password}")
+        self.stdout.write(f"  Number {DEMO_DISPLAY_PHONE_NUMBER}, phone number id {DEMO_PHONE_NUMBER_ID}")
 
     def _create(self) -> Tenant:
         (owner_email, owner_name, owner_password, _role), *others = DEMO_LOGINS
@@ -44,3 +62,19 @@ class Command(BaseCommand):
             )
             services.membership_add(tenant=tenant, actor=actor, user=user, role=role)
         return tenant
+
+    def _point_number_at_simulator(self, tenant: Tenant) -> None:
+        actor = services.Actor(tenant_id=tenant.pk, role=Role.OWNER)
+        details = NumberDetails(
+            display_phone_number=DEMO_DISPLAY_PHONE_NUMBER,
+            phone_number_id=DEMO_PHONE_NUMBER_ID,
+            waba_id=DEMO_WABA_ID,
+            access_token="demo-simulator-token",  # noqa: S106 (the simulator accepts any token, like a sandbox)
+            graph_api_base_url=simulator_url(),
+        )
+        with tenant_scope(tenant):
+            number = WhatsAppNumber.objects.filter(phone_number_id=DEMO_PHONE_NUMBER_ID).first()
+            if number is None:
+                number_connect(tenant=tenant, actor=actor, details=details)
+            elif number.graph_api_base_url != details.graph_api_base_url:
+                number_update(number=number, actor=actor, details=details)

@@ -1,0 +1,121 @@
+"""Reads of the inbox: conversations, their threads, contacts and files, always for a named tenant."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from accounts.models import Tenant
+from inbox.models import (
+    Attachment,
+    AttachmentState,
+    Contact,
+    Conversation,
+    Message,
+    MessageType,
+    Reaction,
+    TenantEvent,
+)
+
+
+def conversations(
+    *,
+    tenant: Tenant,
+    status: str | None = None,
+    assignee_id: int | None = None,
+    unassigned: bool = False,
+    updated_since: datetime | None = None,
+    channel_id: int | None = None,
+) -> QuerySet[Conversation]:
+    """The tenant's conversations, most recently updated first, with their contact."""
+    queryset = Conversation.objects.for_tenant(tenant).select_related("contact")
+    if status is not None:
+        queryset = queryset.filter(status=status)
+    if unassigned:
+        queryset = queryset.filter(assignee__isnull=True)
+    elif assignee_id is not None:
+        queryset = queryset.filter(assignee_id=assignee_id)
+    if updated_since is not None:
+        queryset = queryset.filter(updated_at__gte=updated_since)
+    if channel_id is not None:
+        queryset = queryset.filter(channel_id=channel_id)
+    return queryset.order_by("-updated_at", "-id")
+
+
+def conversation_get(*, tenant: Tenant, conversation_id: int) -> Conversation | None:
+    """One of the tenant's conversations; None when it is missing or another tenant's."""
+    return conversations(tenant=tenant).filter(pk=conversation_id).first()
+
+
+def conversation_messages(*, tenant: Tenant, conversation: Conversation) -> QuerySet[Message]:
+    """A conversation's thread, oldest first. Reactions are not entries of the thread: they
+    are shown on the message they react to (see `thread_entries`)."""
+    return (
+        Message.objects.for_tenant(tenant)
+        .filter(conversation=conversation)
+        .exclude(type=MessageType.REACTION)
+        .order_by("sent_at", "id")
+    )
+
+
+@dataclass(frozen=True)
+class ThreadEntry:
+    """A message with what is shown with it: the reactions on it and its file."""
+
+    message: Message
+    reactions: list[Reaction] = field(default_factory=list)
+    attachment: Attachment | None = None
+
+
+def thread_entries(*, tenant: Tenant, messages: Sequence[Message]) -> list[ThreadEntry]:
+    """Reactions and attachments of a page of messages, in one query each."""
+    ids = [message.pk for message in messages]
+    reactions: dict[int, list[Reaction]] = defaultdict(list)
+    for reaction in Reaction.objects.for_tenant(tenant).filter(message_id__in=ids).order_by("reacted_at", "id"):
+        reactions[reaction.message_id].append(reaction)
+    attachments = {a.message_id: a for a in Attachment.objects.for_tenant(tenant).filter(message_id__in=ids)}
+    return [
+        ThreadEntry(message=message, reactions=reactions[message.pk], attachment=attachments.get(message.pk))
+        for message in messages
+    ]
+
+
+def attachment_ready(*, tenant: Tenant, message_id: int) -> Attachment | None:
+    """The stored file of one of the tenant's messages; None unless it is downloaded and kept."""
+    return (
+        Attachment.objects.for_tenant(tenant)
+        .filter(message_id=message_id, state=AttachmentState.READY)
+        .exclude(file="")
+        .first()
+    )
+
+
+def contacts(*, tenant: Tenant, search: str = "") -> QuerySet[Contact]:
+    """The tenant's contacts, newest first; `search` matches name, profile name or phone, any case.
+
+    Phone numbers are matched on their digits, so "+49 151-23" finds "+4915123456789".
+    """
+    queryset = Contact.objects.for_tenant(tenant)
+    search = search.strip()
+    if search:
+        match = Q(name__icontains=search) | Q(profile_name__icontains=search) | Q(phone__icontains=search)
+        digits = "".join(character for character in search if character in "0123456789")
+        if digits and not search.strip("+-() .0123456789"):
+            match |= Q(phone__contains=digits) | Q(wa_id__contains=digits)
+        queryset = queryset.filter(match)
+    return queryset.order_by("-id")
+
+
+RESYNC_PAGE_SIZE = 500
+
+
+def events_after(*, tenant_id: int, after: int, limit: int = RESYNC_PAGE_SIZE) -> tuple[list[dict[str, Any]], bool]:
+    """The tenant's events numbered after `after`, as they were published; and whether that is all."""
+    rows = list(TenantEvent.objects.for_tenant(tenant_id).filter(seq__gt=after).order_by("seq")[: limit + 1])
+    events = [{"seq": row.seq, "type": row.type, **row.payload} for row in rows[:limit]]
+    return events, len(rows) <= limit

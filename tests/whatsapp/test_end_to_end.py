@@ -1,0 +1,98 @@
+"""The inbound path on the real stack: the simulator plays the customer's phone and Meta, the
+product's ASGI server takes the signed webhook, a Celery worker process stores it and downloads
+the media through the Graph client, and the tenant's channel group hears about it."""
+
+from __future__ import annotations
+
+import base64
+import time
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.conf import settings
+
+from accounts.tenancy import tenant_scope
+from inbox.events import tenant_group
+from inbox.models import Attachment, AttachmentState, Message
+from tests.whatsapp.conftest import connect_number
+from tests.whatsapp.simulator_fixtures import simulator  # noqa: F401 (a fixture)
+
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+)
+
+
+def wait_for(check: Callable[[], Any], *, timeout: float = 20) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if result := check():
+            return result
+        time.sleep(0.1)
+    raise AssertionError("timed out waiting")
+
+
+def test_a_customer_message_travels_from_phone_to_inbox(
+    world,
+    asgi_server,
+    celery_worker_process,
+    simulator,  # noqa: F811
+):
+    simulator.config.webhook_url = f"{asgi_server.url}/webhooks/whatsapp/"
+    simulator.config.app_secret = settings.WHATSAPP_APP_SECRET
+    number = connect_number(world, graph_api_base_url=simulator.url)
+    layer = get_channel_layer()
+    channel = async_to_sync(layer.new_channel)()
+    async_to_sync(layer.group_add)(tenant_group(world.tenant.pk), channel)
+
+    sent = httpx.post(
+        f"{simulator.url}/_sim/inbound",
+        json={
+            "phone_number_id": number.phone_number_id,
+            "from": "4915112345678",
+            "name": "Jürgen Weiß",
+            "message": {"type": "text", "text": {"body": "Ist meine Bestellung unterwegs?"}},
+        },
+    ).json()
+    assert sent["webhook_status"] == 200
+
+    def stored() -> Message | None:
+        with tenant_scope(world.tenant):
+            return Message.objects.filter(provider_message_id=sent["id"]).first()
+
+    message = wait_for(stored)
+    assert message.text == "Ist meine Bestellung unterwegs?"
+    published = async_to_sync(layer.receive)(channel)
+    assert [event["type"] for event in published["events"]] == ["message.created", "conversation.updated"]
+    assert published["events"][0]["message"]["id"] == message.pk
+    assert published["events"][1]["seq"] == published["events"][0]["seq"] + 1
+
+    photo = httpx.post(
+        f"{simulator.url}/_sim/inbound",
+        json={
+            "phone_number_id": number.phone_number_id,
+            "from": "4915112345678",
+            "name": "Jürgen Weiß",
+            "message": {
+                "type": "image",
+                "image": {"data": base64.b64encode(PNG).decode(), "mime_type": "image/png", "caption": "Das Paket"},
+            },
+        },
+    ).json()
+
+    def downloaded() -> Attachment | None:
+        with tenant_scope(world.tenant):
+            return Attachment.objects.filter(
+                message__provider_message_id=photo["id"], state=AttachmentState.READY
+            ).first()
+
+    attachment = wait_for(downloaded)
+    assert attachment.size == len(PNG)
+    assert attachment.mime_type == "image/png"
+    with attachment.file.open("rb") as stored_file:
+        assert stored_file.read() == PNG

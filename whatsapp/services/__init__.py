@@ -1,0 +1,1 @@
+"""Every write of the WhatsApp channel: numbers (numbers.py) and webhook ingestion (ingest.py)."""

@@ -1,0 +1,337 @@
+"""From stored webhook events to conversations: claim, parse, route, store, exactly once.
+
+The webhook view only stores the raw event and schedules a drain. A drain claims pending
+events in batches (SKIP LOCKED, so workers share the load), parses them, routes every item
+by phone number id to its tenant, and hands each tenant's items to the inbox in one call
+(tenants in id order, so two workers never wait on each other in a cycle). Everything for a
+batch, including marking its events processed, commits at once: a worker that dies midway
+leaves the events pending for the next drain, and the inbox's provider-id uniqueness makes
+the replay harmless.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from celery import current_app
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from accounts.tenancy import tenant_scope
+from inbox.services.inbound import IncomingMedia, IncomingMessage, IncomingReceipt, inbound_store
+from whatsapp.client import error_code_info
+from whatsapp.models import DeadLetter, PlatformUpdate, WebhookEvent, WebhookEventState, WhatsAppNumber
+from whatsapp.payloads import (
+    ItemError,
+    ParsedAccountUpdate,
+    ParsedEnvelope,
+    ParsedMessage,
+    ParsedStatus,
+    parse_envelope,
+)
+
+logger = logging.getLogger(__name__)
+
+DRAIN_TASK = "whatsapp.tasks.webhooks_drain"
+ATTACHMENT_TASK = "whatsapp.tasks.attachment_download"
+# Set while a drain task is queued and not yet started, so a burst of webhooks queues one drain.
+DRAIN_SCHEDULED_KEY = "whatsapp:drain-scheduled"
+DRAIN_SCHEDULED_SECONDS = 5
+# A webhook process asks Redis whether a drain is queued at most this often (a round trip per
+# webhook was a third of its cost); drains linger as long, so no event waits for the sweep.
+LOCAL_SCHEDULE_SECONDS = 1.0
+LINGER_POLL_SECONDS = 0.1
+EVENTS_PER_BATCH = 200
+MAX_ATTEMPTS = 8
+
+
+def webhook_store(*, body: str, phone_number_ids: list[str], waba_ids: list[str]) -> WebhookEvent:
+    """Keep a verified webhook before answering it; processing starts after the commit."""
+    event = WebhookEvent.objects.create(body=body, phone_number_ids=phone_number_ids, waba_ids=waba_ids)
+    transaction.on_commit(schedule_drain)
+    return event
+
+
+class _LocalSchedule:
+    """When this process last made sure a drain was queued (a clock reading, per process)."""
+
+    lock = threading.Lock()
+    last = float("-inf")
+
+
+def schedule_drain() -> None:
+    """Make sure a drain is queued, asking Redis at most once per LOCAL_SCHEDULE_SECONDS.
+
+    Within that time a drain queued (by anyone) at or after the previous ask has not started
+    yet, or is lingering (see drain), so it will see this event. Without Redis the periodic
+    sweep drains.
+    """
+    now = time.monotonic()
+    with _LocalSchedule.lock:
+        if now - _LocalSchedule.last < LOCAL_SCHEDULE_SECONDS:
+            return
+        _LocalSchedule.last = now
+    try:
+        if cache.add(DRAIN_SCHEDULED_KEY, 1, timeout=DRAIN_SCHEDULED_SECONDS):
+            current_app.send_task(DRAIN_TASK)
+    except Exception:  # the event is stored; being late is better than failing the webhook
+        logger.warning("could not schedule a webhook drain; the sweep will pick the event up", exc_info=True)
+
+
+def drain(*, linger: float = LOCAL_SCHEDULE_SECONDS) -> int:
+    """Process pending events until none is left for `linger` seconds; returns how many were handled.
+
+    Lingering covers the events whose webhook process skipped asking for a drain because it
+    had asked (and this drain was queued) less than LOCAL_SCHEDULE_SECONDS before.
+    """
+    cache.delete(DRAIN_SCHEDULED_KEY)  # from here on, new webhooks schedule another drain
+    handled = 0
+    quiet_since = time.monotonic()
+    while True:
+        count = process_next_batch()
+        handled += count
+        if count:
+            quiet_since = time.monotonic()
+        elif time.monotonic() - quiet_since >= linger:
+            return handled
+        else:
+            time.sleep(LINGER_POLL_SECONDS)
+
+
+def process_next_batch(*, now: datetime | None = None, limit: int = EVENTS_PER_BATCH) -> int:
+    now = now or timezone.now()
+    with transaction.atomic():
+        events = list(
+            WebhookEvent.objects.select_for_update(skip_locked=True)
+            .filter(state=WebhookEventState.PENDING)
+            .exclude(next_attempt_at__gt=now)
+            .order_by("id")[:limit]
+        )
+        if not events:
+            return 0
+        try:
+            with transaction.atomic():
+                _process(events, now)
+        except Exception:
+            logger.exception("a batch of %d webhook events failed; retrying them one by one", len(events))
+            for event in events:
+                try:
+                    with transaction.atomic():
+                        _process([event], now)
+                except Exception as error:
+                    logger.exception("webhook event %s failed", event.pk)
+                    _record_failure(event, error, now)
+    return len(events)
+
+
+def _record_failure(event: WebhookEvent, error: Exception, now: datetime) -> None:
+    event.attempts += 1
+    event.last_error = f"{type(error).__name__}: {error}"[:4000]
+    if event.attempts >= MAX_ATTEMPTS:
+        event.state = WebhookEventState.FAILED
+    else:
+        event.next_attempt_at = now + timedelta(seconds=min(3600, 5 * 2**event.attempts))
+    event.save(update_fields=["attempts", "last_error", "state", "next_attempt_at"])
+
+
+@dataclass
+class _TenantBatch:
+    messages: list[IncomingMessage] = field(default_factory=list)
+    receipts: list[IncomingReceipt] = field(default_factory=list)
+    updates: list[PlatformUpdate] = field(default_factory=list)
+
+
+def _process(events: list[WebhookEvent], now: datetime) -> None:
+    routed = _route(events, now)
+    for tenant_id in sorted(routed.batches):
+        batch = routed.batches[tenant_id]
+        with tenant_scope(tenant_id):
+            result = inbound_store(tenant_id=tenant_id, messages=batch.messages, receipts=batch.receipts, now=now)
+            PlatformUpdate.objects.for_tenant(tenant_id).bulk_create(batch.updates, ignore_conflicts=True)
+        _schedule_downloads(tenant_id, result.attachment_ids)
+    DeadLetter.objects.bulk_create(routed.dead_letters, ignore_conflicts=True)
+
+    event_ids = {event.pk for event in events}
+    done = WebhookEvent.objects.filter(pk__in=event_ids - routed.unroutable)
+    done.update(state=WebhookEventState.PROCESSED, processed_at=now, attempts=F("attempts") + 1, last_error="")
+    waiting = WebhookEvent.objects.filter(pk__in=routed.unroutable)
+    waiting.update(state=WebhookEventState.UNROUTABLE, attempts=F("attempts") + 1, last_error="")
+
+
+@dataclass
+class _Routed:
+    batches: dict[int, _TenantBatch] = field(default_factory=lambda: defaultdict(_TenantBatch))
+    unroutable: set[int] = field(default_factory=set)
+    dead_letters: list[DeadLetter] = field(default_factory=list)
+
+
+def _route(events: list[WebhookEvent], now: datetime) -> _Routed:
+    """Every item of every event, grouped by the tenant whose number it names."""
+    parsed = {event.pk: parse_envelope(json.loads(event.body)) for event in events}
+    numbers = _numbers_for(parsed.values())
+    routed = _Routed()
+    for event in events:
+        envelope = parsed[event.pk]
+        for message in envelope.messages:
+            if number := numbers.by_phone.get(message.phone_number_id):
+                routed.batches[number.tenant_id].messages.append(_incoming_message(message, number))
+            else:
+                routed.unroutable.add(event.pk)
+        for status in envelope.statuses:
+            if number := numbers.by_phone.get(status.phone_number_id):
+                routed.batches[number.tenant_id].receipts.append(_incoming_receipt(status))
+            else:
+                routed.unroutable.add(event.pk)
+        for position, update in enumerate(envelope.account_updates):
+            if number := numbers.for_update(update):
+                routed.batches[number.tenant_id].updates.append(_platform_update(event, position, update, number, now))
+            else:
+                routed.unroutable.add(event.pk)
+        routed.dead_letters += [
+            _dead_letter(event, position, item_error, numbers, now)
+            for position, item_error in enumerate(envelope.errors)
+        ]
+    return routed
+
+
+@dataclass
+class _Numbers:
+    by_phone: dict[str, WhatsAppNumber]
+    by_waba: dict[str, WhatsAppNumber]
+
+    def for_update(self, update: ParsedAccountUpdate) -> WhatsAppNumber | None:
+        """Account updates name a number, or only their WhatsApp Business Account (templates)."""
+        return self.by_phone.get(update.phone_number_id) or self.by_waba.get(update.waba_id)
+
+
+def _numbers_for(envelopes: Iterable[ParsedEnvelope]) -> _Numbers:
+    phone_ids: set[str] = set()
+    waba_ids: set[str] = set()
+    for envelope in envelopes:
+        phone_ids |= {m.phone_number_id for m in envelope.messages} | {s.phone_number_id for s in envelope.statuses}
+        phone_ids |= {u.phone_number_id for u in envelope.account_updates if u.phone_number_id}
+        waba_ids |= {u.waba_id for u in envelope.account_updates if u.waba_id}
+        phone_ids |= {e.phone_number_id for e in envelope.errors if e.phone_number_id}
+    # The one place that looks numbers up across tenants: a webhook names its number, not its tenant.
+    found = list(
+        WhatsAppNumber.objects.unscoped().filter(phone_number_id__in=phone_ids)
+        | WhatsAppNumber.objects.unscoped().filter(waba_id__in=waba_ids)
+    )
+    return _Numbers(
+        by_phone={n.phone_number_id: n for n in found},
+        by_waba={n.waba_id: n for n in sorted(found, key=lambda n: n.pk)},
+    )
+
+
+def _incoming_message(message: ParsedMessage, number: WhatsAppNumber) -> IncomingMessage:
+    media = message.media
+    return IncomingMessage(
+        channel_id=number.channel_id,
+        wa_id=message.wa_id,
+        user_id=message.user_id,
+        profile_name=message.profile_name,
+        provider_message_id=message.provider_message_id,
+        type=message.type,
+        text=message.text,
+        content=message.content,
+        raw=message.raw,
+        sent_at=message.sent_at,
+        reply_to_provider_id=message.reply_to_provider_id,
+        is_forwarded=message.is_forwarded,
+        is_frequently_forwarded=message.is_frequently_forwarded,
+        referral=message.referral,
+        media=IncomingMedia(
+            provider_media_id=media.provider_media_id,
+            mime_type=media.mime_type,
+            sha256=media.sha256,
+            filename=media.filename,
+        )
+        if media
+        else None,
+    )
+
+
+def _incoming_receipt(status: ParsedStatus) -> IncomingReceipt:
+    # Each error gets the sentence an agent reads; the inbox stays free of WhatsApp's codes.
+    errors = [{**error, "human_message": _human_message(error.get("code"))} for error in status.errors]
+    return IncomingReceipt(
+        provider_message_id=status.provider_message_id,
+        status=status.status,
+        occurred_at=status.occurred_at,
+        recipient_id=status.recipient_id,
+        errors=errors,
+        pricing=status.pricing,
+        conversation=status.conversation,
+        biz_opaque_callback_data=status.biz_opaque_callback_data,
+        raw=status.raw,
+    )
+
+
+def _human_message(code: object) -> str:
+    info = error_code_info(code if isinstance(code, int) else None)
+    return info.human_message if info else "WhatsApp could not deliver this message."
+
+
+def _platform_update(
+    event: WebhookEvent, position: int, update: ParsedAccountUpdate, number: WhatsAppNumber, now: datetime
+) -> PlatformUpdate:
+    return PlatformUpdate(
+        tenant_id=number.tenant_id,
+        event=event,
+        position=position,
+        number=number if number.phone_number_id == update.phone_number_id else None,
+        waba_id=update.waba_id,
+        field=update.field,
+        value=update.value,
+        received_at=now,
+    )
+
+
+def _dead_letter(event: WebhookEvent, position: int, error: ItemError, numbers: _Numbers, now: datetime) -> DeadLetter:
+    number = numbers.by_phone.get(error.phone_number_id) or numbers.by_waba.get(error.waba_id)
+    return DeadLetter(
+        event=event,
+        position=position,
+        tenant_id=number.tenant_id if number else None,
+        field=error.field,
+        item=error.item,
+        error=error.error,
+        created_at=now,
+    )
+
+
+def _schedule_downloads(tenant_id: int, attachment_ids: list[int]) -> None:
+    def send() -> None:
+        for attachment_id in attachment_ids:
+            current_app.send_task(ATTACHMENT_TASK, kwargs={"tenant_id": tenant_id, "attachment_id": attachment_id})
+
+    if attachment_ids:
+        transaction.on_commit(send)
+
+
+def redrive_unroutable(*, phone_number_id: str, waba_id: str) -> int:
+    """Events that waited for this number or its account (now connected) go back to the queue."""
+    count = (
+        WebhookEvent.objects.filter(state=WebhookEventState.UNROUTABLE)
+        .filter(Q(phone_number_ids__contains=[phone_number_id]) | Q(waba_ids__contains=[waba_id]))
+        .update(state=WebhookEventState.PENDING, next_attempt_at=None)
+    )
+    if count:
+        schedule_drain()
+    return count
+
+
+def sweep(*, now: datetime | None = None, older_than: timedelta = timedelta(seconds=30)) -> int:
+    """Drain events left pending (a lost wake-up, Redis down): run by beat."""
+    now = now or timezone.now()
+    stale = WebhookEvent.objects.filter(state=WebhookEventState.PENDING, received_at__lt=now - older_than).exists()
+    return drain(linger=0) if stale else 0

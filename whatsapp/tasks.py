@@ -1,0 +1,35 @@
+"""Celery tasks of the WhatsApp channel: thin wrappers around services."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from whatsapp.services import ingest, media
+
+
+@shared_task(name=ingest.DRAIN_TASK)
+def webhooks_drain() -> int:
+    return ingest.drain()
+
+
+@shared_task(name="whatsapp.tasks.webhooks_sweep")
+def webhooks_sweep() -> int:
+    return ingest.sweep()
+
+
+@shared_task(
+    name=ingest.ATTACHMENT_TASK,
+    bind=True,
+    autoretry_for=(media.RetryableDownloadError,),
+    retry_backoff=5,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=media.MAX_DOWNLOAD_ATTEMPTS - 1,
+)
+def attachment_download(self: object, *, tenant_id: int, attachment_id: int) -> None:
+    media.attachment_download(tenant_id=tenant_id, attachment_id=attachment_id, final_attempt=_is_final(self))
+
+
+def _is_final(task: object) -> bool:
+    request = getattr(task, "request", None)
+    return getattr(request, "retries", 0) >= media.MAX_DOWNLOAD_ATTEMPTS - 1
