@@ -1,0 +1,1 @@
+"""The inbox read API: conversations, their messages and files, contacts."""
