@@ -6,9 +6,19 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import password_validation
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import DataRegion, Role, User
+from whatsapp.models import DEFAULT_GRAPH_API_BASE_URL, DEFAULT_GRAPH_API_VERSION, WhatsAppNumber
+from whatsapp.services.numbers import NumberDetails
+from whatsapp.validators import (
+    validate_display_phone_number,
+    validate_graph_api_base_url,
+    validate_graph_api_version,
+    validate_meta_id,
+    validate_verify_token,
+)
 
 
 class SignUpForm(forms.Form):
@@ -85,3 +95,136 @@ class RoleForm(forms.Form):
 
 class ApiKeyForm(forms.Form):
     name = forms.CharField(label=_("Key name"), max_length=80, help_text=_("What will use it, for example “CRM sync”."))
+
+
+def _secret_input() -> forms.PasswordInput:
+    # Never rendered back (render_value=False), and browsers are asked not to store it.
+    return forms.PasswordInput(attrs={"autocomplete": "off", "spellcheck": "false"})
+
+
+class WhatsAppNumberForm(forms.Form):
+    """Connecting a number, or, given `number`, changing one: then empty secrets keep the stored ones
+    and the phone number id (which routes its webhooks) is fixed."""
+
+    display_phone_number = forms.CharField(
+        label=_("Display phone number"),
+        max_length=32,
+        validators=[validate_display_phone_number],
+        help_text=_("As customers see it, for example +1 555 010 0123."),
+    )
+    phone_number_id = forms.CharField(
+        label=_("Phone number id"),
+        max_length=64,
+        validators=[validate_meta_id],
+        help_text=_("Digits, from WhatsApp › API Setup in Meta's developer dashboard."),
+    )
+    waba_id = forms.CharField(
+        label=_("WhatsApp Business Account id"),
+        max_length=64,
+        validators=[validate_meta_id],
+        help_text=_("Digits, shown next to the phone number id."),
+    )
+    access_token = forms.CharField(
+        label=_("Access token"),
+        max_length=4096,
+        widget=_secret_input(),
+        help_text=_("A permanent token of a system user with the whatsapp_business_messaging permission."),
+    )
+    app_secret = forms.CharField(
+        label=_("App secret"),
+        max_length=256,
+        required=False,
+        widget=_secret_input(),
+        help_text=_("Leave empty to use the app-wide secret of our Meta app."),
+    )
+    verify_token = forms.CharField(
+        label=_("Verify token"),
+        max_length=128,
+        required=False,
+        validators=[validate_verify_token],
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+        help_text=_("Leave empty to have one generated."),
+    )
+    graph_api_base_url = forms.CharField(
+        label=_("Graph API base URL"),
+        max_length=200,
+        initial=DEFAULT_GRAPH_API_BASE_URL,
+        validators=[validate_graph_api_base_url],
+        widget=forms.URLInput(attrs={"spellcheck": "false"}),
+        help_text=_(
+            "Meta's is https://graph.facebook.com. Through a solution provider such as 360dialog, "
+            "or our simulator, enter its address."
+        ),
+    )
+    graph_api_version = forms.CharField(
+        label=_("Graph API version"),
+        max_length=16,
+        initial=DEFAULT_GRAPH_API_VERSION,
+        validators=[validate_graph_api_version],
+    )
+    throughput_mps = forms.IntegerField(
+        label=_("Throughput (messages/s)"),
+        min_value=1,
+        max_value=1000,
+        initial=80,
+        help_text=_("What Meta allows this number: 80 by default, up to 1,000 once Meta raises it."),
+    )
+
+    FIELDSETS = (
+        (_("Number"), ("display_phone_number", "phone_number_id", "waba_id")),
+        (_("Credentials"), ("access_token", "app_secret", "verify_token")),
+        (_("Graph API"), ("graph_api_base_url", "graph_api_version", "throughput_mps")),
+    )
+
+    def __init__(self, *args: Any, number: WhatsAppNumber | None = None, **kwargs: Any) -> None:
+        if number is not None:
+            kwargs.setdefault(
+                "initial",
+                {
+                    "display_phone_number": number.display_phone_number,
+                    "waba_id": number.waba_id,
+                    "graph_api_base_url": number.graph_api_base_url,
+                    "graph_api_version": number.graph_api_version,
+                    "throughput_mps": number.throughput_mps,
+                },
+            )
+        super().__init__(*args, **kwargs)
+        self.number = number
+        # Set here, not in the field: `%` would translate once, at import.
+        self.fields["graph_api_version"].help_text = _("For example %(version)s.") % {
+            "version": DEFAULT_GRAPH_API_VERSION
+        }
+        if number is not None:
+            del self.fields["phone_number_id"]
+            self.fields["access_token"].required = False
+            self.fields["access_token"].help_text = _("Leave empty to keep the current token.")
+            self.fields["app_secret"].help_text = _("Leave empty to keep the current secret.")
+            self.fields["verify_token"].help_text = _("Leave empty to keep the current verify token.")
+
+    @property
+    def fieldsets(self) -> list[tuple[str, list[forms.BoundField]]]:
+        return [
+            (str(legend), [self[name] for name in names if name in self.fields]) for legend, names in self.FIELDSETS
+        ]
+
+    @property
+    def has_field_errors(self) -> bool:
+        return any(name != NON_FIELD_ERRORS for name in self.errors)
+
+    def clean_graph_api_base_url(self) -> str:
+        # The client appends /<version>/<path>: one slash, whatever was typed.
+        return str(self.cleaned_data["graph_api_base_url"]).rstrip("/")
+
+    def details(self) -> NumberDetails:
+        data = self.cleaned_data
+        return NumberDetails(
+            display_phone_number=data["display_phone_number"],
+            phone_number_id=self.number.phone_number_id if self.number is not None else data["phone_number_id"],
+            waba_id=data["waba_id"],
+            access_token=data["access_token"],
+            app_secret=data["app_secret"],
+            verify_token=data["verify_token"],
+            graph_api_base_url=data["graph_api_base_url"],
+            graph_api_version=data["graph_api_version"],
+            throughput_mps=data["throughput_mps"],
+        )

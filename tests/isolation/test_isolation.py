@@ -25,7 +25,11 @@ from accounts import services
 from accounts.models import ApiKey, AuditLog, Invitation, Membership, Role, Tenant
 from config.asgi import application
 from config.routing import websocket_urlpatterns
+from inbox.models import Attachment, Channel, Contact, Conversation, Message, MessageType
 from tests.accounts.factories import MembershipFactory, TenantFactory, UserFactory, api_key_for
+from tests.inbox.factories import AttachmentFactory, ChannelFactory, ContactFactory, ConversationFactory, MessageFactory
+from whatsapp.models import WhatsAppNumber
+from whatsapp.services.numbers import NumberDetails, number_connect
 
 # Routes that show no tenant's data, with the reason.
 PUBLIC_ROUTES = {
@@ -43,6 +47,7 @@ PUBLIC_ROUTES = {
     "password_reset_confirm": "token-protected, for one user",
     "password_reset_complete": "static page",
     "invitation_accept": "the secret token names its tenant (tested in test_auth_pages)",
+    "whatsapp_webhook": "Meta's signed events, routed by the phone number id inside them, never by the caller",
 }
 
 # Pages under /t/<slug>/: the HTTP methods each one answers.
@@ -53,6 +58,11 @@ TENANT_PAGES = {
     "settings_member_role": ["POST"],
     "settings_member_remove": ["POST"],
     "settings_invitation_revoke": ["POST"],
+    "settings_numbers": ["GET"],
+    "settings_number_add": ["GET", "POST"],
+    "settings_number": ["GET", "POST"],
+    "settings_number_disable": ["POST"],
+    "settings_number_enable": ["POST"],
     "settings_api_keys": ["GET", "POST"],
     "settings_api_key_revoke": ["POST"],
     "settings_audit_log": ["GET"],
@@ -63,13 +73,30 @@ API_ROUTES = {
     "api_tenant": ["GET"],
     "api_members": ["GET"],
     "api_member": ["GET"],
+    "api_conversations": ["GET"],
+    "api_conversation": ["GET"],
+    "api_conversation_messages": ["GET"],
+    "api_message_media": ["GET"],
+    "api_contacts": ["GET"],
 }
 
 # WebSocket routes, opened by tenant A's owner.
 WEBSOCKET_ROUTES = {"ws/t/<slug:tenant_slug>/"}
 
 # Form data sent with POSTs: valid, so only tenancy can stop them.
-POST_DATA = {"role": "agent", "email": "probe@example.com", "name": "Probe", "data_region": "eu"}
+POST_DATA = {
+    "role": "agent",
+    "email": "probe@example.com",
+    "name": "Probe",
+    "data_region": "eu",
+    "display_phone_number": "+1 555 010 0100",
+    "phone_number_id": "100000000000100",
+    "waba_id": "200000000000200",
+    "access_token": "probe-token",
+    "graph_api_base_url": "https://graph.facebook.com",
+    "graph_api_version": "v25.0",
+    "throughput_mps": "80",
+}
 
 
 @dataclass
@@ -80,6 +107,11 @@ class Tenants:
     b: Tenant
     b_objects: dict[str, int]
     b_markers: list[str]
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings: Any, tmp_path: Any) -> None:
+    settings.MEDIA_ROOT = tmp_path  # B's stored file
 
 
 @pytest.fixture
@@ -99,6 +131,27 @@ def tenants(db: None) -> Tenants:
     actor = services.Actor(tenant_id=b.pk, role=Role.OWNER, user=b_owner.user)
     invitation, _token = services.invitation_create(tenant=b, actor=actor, email="invitee@globex.test", role=Role.AGENT)
     b_key, _secret = services.api_key_create(tenant=b, actor=actor, name="globex-crm-key")
+    b_number = number_connect(
+        tenant=b,
+        actor=actor,
+        details=NumberDetails(
+            display_phone_number="+44 20 7946 0999",
+            phone_number_id="999000111222333",
+            waba_id="888000111222333",
+            access_token="globex-access-token",
+            verify_token="globex-verify-token",
+        ),
+    )
+    b_contact = ContactFactory.create(
+        tenant=b, name="Gina Globex", profile_name="Gina G.", wa_id="447700900999", phone="+447700900999"
+    )
+    b_conversation = ConversationFactory.create(
+        channel=ChannelFactory.create(tenant=b, name="Globex support"), contact=b_contact
+    )
+    b_message = MessageFactory.create(conversation=b_conversation, type=MessageType.DOCUMENT, text="Globex price list")
+    AttachmentFactory.create(
+        message=b_message, ready=True, filename="globex-prices.pdf", mime_type="application/pdf", file__data=b"GLX-PDF"
+    )
     return Tenants(
         a=a,
         a_owner=a_owner,
@@ -110,8 +163,24 @@ def tenants(db: None) -> Tenants:
             "member_id": b_agent.pk,
             "invitation_id": invitation.pk,
             "api_key_id": b_key.pk,
+            "number_id": b_number.pk,
+            "conversation_id": b_conversation.pk,
+            "message_id": b_message.pk,
         },
-        b_markers=["Globex", "globex.test", "globex-crm-key", b_key.prefix],
+        b_markers=[
+            "Globex",
+            "globex.test",
+            "globex-crm-key",
+            b_key.prefix,
+            "+44 20 7946 0999",
+            "999000111222333",
+            "888000111222333",
+            "globex-access-token",
+            "globex-verify-token",
+            "447700900999",
+            "globex-prices",
+            "GLX-PDF",
+        ],
     )
 
 
@@ -174,6 +243,12 @@ def snapshot(tenant: Tenant) -> dict[str, Any]:
         "memberships": list(Membership.objects.for_tenant(tenant).order_by("pk").values()),
         "invitations": list(Invitation.objects.for_tenant(tenant).order_by("pk").values()),
         "api_keys": list(ApiKey.objects.for_tenant(tenant).order_by("pk").values()),
+        "numbers": list(WhatsAppNumber.objects.for_tenant(tenant).order_by("pk").values()),
+        "channels": list(Channel.objects.for_tenant(tenant).order_by("pk").values()),
+        "contacts": list(Contact.objects.for_tenant(tenant).order_by("pk").values()),
+        "conversations": list(Conversation.objects.for_tenant(tenant).order_by("pk").values()),
+        "messages": list(Message.objects.for_tenant(tenant).order_by("pk").values()),
+        "attachments": list(Attachment.objects.for_tenant(tenant).order_by("pk").values()),
         "audit": list(AuditLog.objects.for_tenant(tenant).order_by("pk").values_list("pk", flat=True)),
     }
 
