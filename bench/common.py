@@ -50,7 +50,7 @@ def scratch_stack(name: str) -> Iterator[dict[str, str]]:
             DEBUG="false",
             LOG_LEVEL="ERROR",
             API_THROTTLE_RATE="1000000/min",
-            DJANGO_SETTINGS_MODULE="config.django.base",
+            DJANGO_SETTINGS_MODULE="bench.settings",
         )
         subprocess.run(
             [sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=PROJECT_DIR, env=environ, check=True
@@ -63,18 +63,19 @@ def scratch_stack(name: str) -> Iterator[dict[str, str]]:
 
 
 @contextmanager
-def asgi_server(environ: dict[str, str]) -> Iterator[str]:
+def asgi_server(environ: dict[str, str], *, workers: int = 1) -> Iterator[str]:
+    """uvicorn serving the product (with bench/urls.py's references), as in production."""
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "config.asgi:application", "--port", str(port), "--lifespan", "off",
-         "--no-access-log", "--log-level", "warning"],
+         "--no-access-log", "--log-level", "warning", "--workers", str(workers)],
         cwd=PROJECT_DIR, env=environ,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(300):
             try:
-                httpx.get(f"{url}/api/v1/bench-reference/", timeout=5)
+                httpx.get(f"{url}/bench/bare/", timeout=5)
                 break
             except httpx.HTTPError:
                 time.sleep(0.1)
@@ -92,3 +93,17 @@ def time_requests(client: httpx.Client, url: str, count: int, headers: dict[str,
         seconds.append(time.perf_counter() - start)
         assert response.status_code in (200, 404), response.text
     return seconds
+
+
+@contextmanager
+def celery_workers(environ: dict[str, str], *, concurrency: int) -> Iterator[subprocess.Popen[bytes]]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel", "WARNING",
+         "--concurrency", str(concurrency), "--without-mingle", "--without-gossip"],
+        cwd=PROJECT_DIR, env=environ,
+    )  # fmt: skip
+    try:
+        yield process
+    finally:
+        process.terminate()
+        process.wait(timeout=60)
