@@ -10,8 +10,9 @@ RUN useradd --create-home --uid 1000 app
 WORKDIR /app
 COPY . .
 RUN pip install . \
-    && SECRET_KEY=collectstatic-only ALLOWED_HOSTS=localhost DATABASE_URL=postgres://unused/unused \
-       python manage.py collectstatic --noinput
+    && SECRET_KEY=unused FIELD_ENCRYPTION_KEY=unused WHATSAPP_APP_SECRET=unused ALLOWED_HOSTS=localhost \
+       DATABASE_URL=postgres://unused/unused python manage.py collectstatic --noinput \
+    && mkdir -p /app/media && chown app /app/media
 
 USER app
 EXPOSE 8000

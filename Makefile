@@ -33,8 +33,11 @@ format: $(INSTALLED)
 	$(BIN)/ruff format .
 
 # Benchmarks against the real stack (figures go in the issue notes).
+BENCH_TOOLS := wrk
 bench: $(INSTALLED)
+	@$(MAKE) --no-print-directory test-tools TEST_TOOLS="$(BENCH_TOOLS)"
 	$(BIN)/python -m bench.api_auth
+	$(BIN)/python -m bench.webhook_ingest
 
 # `make manage ARGS="createsuperuser"`: a manage.py command against the same services.
 manage: $(INSTALLED)

@@ -119,3 +119,15 @@ def events_after(*, tenant_id: int, after: int, limit: int = RESYNC_PAGE_SIZE) -
     rows = list(TenantEvent.objects.for_tenant(tenant_id).filter(seq__gt=after).order_by("seq")[: limit + 1])
     events = [{"seq": row.seq, "type": row.type, **row.payload} for row in rows[:limit]]
     return events, len(rows) <= limit
+
+
+def last_messages(*, tenant: Tenant, conversation_ids: Sequence[int]) -> dict[int, Message]:
+    """The latest message (reactions aside) of each conversation, in one query."""
+    latest = (
+        Message.objects.for_tenant(tenant)
+        .filter(conversation_id__in=list(conversation_ids))
+        .exclude(type=MessageType.REACTION)
+        .order_by("conversation_id", "-sent_at", "-id")
+        .distinct("conversation_id")
+    )
+    return {message.conversation_id: message for message in latest}

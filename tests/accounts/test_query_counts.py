@@ -15,6 +15,7 @@ def test_api_request_costs_one_query_for_the_key(world, django_assert_num_querie
 def test_tenant_page_resolves_tenant_and_member_in_one_query(world, django_assert_num_queries):
     client = world.client_for(world.agent)
     client.get("/t/acme/inbox/")  # the first visit stores the workspace in the session
-    # session, user, membership with its tenant, and the switcher's list of workspaces
-    with django_assert_num_queries(4):
+    # session, user, membership with its tenant, the switcher's list of workspaces, and the
+    # (empty) conversation list
+    with django_assert_num_queries(5):
         assert client.get("/t/acme/inbox/").status_code == 200

@@ -19,6 +19,8 @@ PRODUCTION_VARIABLES = {
     "DATABASE_URL": "postgres://relay:secret@db.example.com:5432/relay",
     "REDIS_URL": "redis://redis.example.com:6379/0",
     "PUBLIC_BASE_URL": "https://inbox.example.com",
+    "FIELD_ENCRYPTION_KEY": "bXktMzItYnl0ZS1maWVsZC1lbmNyeXB0aW9uLWtleSE=",
+    "WHATSAPP_APP_SECRET": "meta-app-secret-from-the-app-dashboard",
 }
 
 
@@ -69,7 +71,10 @@ def test_compose_file_runs_every_service_with_healthchecks_and_a_volume():
 
 @pytest.mark.skipif(shutil.which("docker-compose") is None, reason="Debian's docker-compose is not installed")
 def test_compose_file_is_valid_for_docker_compose():
-    env = dict(os.environ, SECRET_KEY="x", ALLOWED_HOSTS="x", PUBLIC_BASE_URL="x", POSTGRES_PASSWORD="x")
+    env = dict(
+        os.environ, SECRET_KEY="x", ALLOWED_HOSTS="x", PUBLIC_BASE_URL="x", POSTGRES_PASSWORD="x",
+        FIELD_ENCRYPTION_KEY="x", WHATSAPP_APP_SECRET="x",
+    )  # fmt: skip
     result = subprocess.run(
         ["docker-compose", "-f", "docker-compose.yml", "config", "--quiet"],
         cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=60, check=False,

@@ -5,6 +5,7 @@ from django.core import mail
 
 from accounts.models import ApiKey, AuditLog, Invitation, Membership, Role
 from tests.conftest import page_text
+from tests.inbox.factories import ChannelFactory, MessageFactory
 
 ADMIN_PAGES = [
     "/t/acme/settings/",
@@ -123,3 +124,13 @@ def test_audit_log_pages_backwards(world):
     second = page_text(client.get(f"/t/acme/settings/audit-log/?before={older}"))
     assert second.count("<code>api_key.created</code>") == 5
     assert AuditLog.objects.for_tenant(world.tenant).count() == 55
+
+
+def test_inbox_lists_conversations_with_their_last_message(world, other_tenant):
+    mine = MessageFactory.create(conversation__channel=ChannelFactory.create(tenant=world.tenant), text="Where is it?")
+    MessageFactory.create(conversation__channel=ChannelFactory.create(tenant=other_tenant.tenant), text="Globex secret")
+    page = page_text(world.client_for(world.agent).get("/t/acme/inbox/"))
+    assert "Where is it?" in page
+    assert mine.conversation.contact.display_name in page
+    assert "Globex secret" not in page
+    assert "No conversations yet" not in page
