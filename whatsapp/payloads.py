@@ -13,6 +13,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from inbox.incoming import IncomingMedia, IncomingMessage, IncomingReceipt
+from whatsapp.client import error_code_info
+
 MEDIA_TYPES = frozenset({"image", "video", "audio", "document", "sticker"})
 STATUSES = frozenset({"sent", "delivered", "read", "played", "failed"})
 
@@ -22,46 +25,17 @@ class PayloadError(ValueError):
 
 
 @dataclass(frozen=True)
-class ParsedMedia:
-    provider_media_id: str
-    mime_type: str
-    sha256: str
-    filename: str = ""
-    is_voice: bool = False
-    is_animated: bool = False
+class NumberMessage:
+    """A message, and the phone number id it was sent to (which routes it to a tenant)."""
+
+    phone_number_id: str
+    message: IncomingMessage
 
 
 @dataclass(frozen=True)
-class ParsedMessage:
+class NumberReceipt:
     phone_number_id: str
-    wa_id: str
-    user_id: str
-    profile_name: str
-    provider_message_id: str
-    type: str
-    text: str
-    content: dict[str, Any]
-    raw: dict[str, Any]
-    sent_at: datetime
-    reply_to_provider_id: str = ""
-    is_forwarded: bool = False
-    is_frequently_forwarded: bool = False
-    referral: dict[str, Any] | None = None
-    media: ParsedMedia | None = None
-
-
-@dataclass(frozen=True)
-class ParsedStatus:
-    phone_number_id: str
-    provider_message_id: str
-    status: str
-    occurred_at: datetime
-    recipient_id: str
-    errors: list[dict[str, Any]]
-    pricing: dict[str, Any] | None
-    conversation: dict[str, Any] | None
-    biz_opaque_callback_data: str
-    raw: dict[str, Any]
+    receipt: IncomingReceipt
 
 
 @dataclass(frozen=True)
@@ -85,8 +59,8 @@ class ItemError:
 
 @dataclass
 class ParsedEnvelope:
-    messages: list[ParsedMessage] = field(default_factory=list)
-    statuses: list[ParsedStatus] = field(default_factory=list)
+    messages: list[NumberMessage] = field(default_factory=list)
+    statuses: list[NumberReceipt] = field(default_factory=list)
     account_updates: list[ParsedAccountUpdate] = field(default_factory=list)
     errors: list[ItemError] = field(default_factory=list)
 
@@ -145,7 +119,7 @@ def _object(item: Mapping[str, Any], key: str) -> dict[str, Any]:
     return dict(value)
 
 
-Body = tuple[str, dict[str, Any], ParsedMedia | None]  # (text, content, media)
+Body = tuple[str, dict[str, Any], IncomingMedia | None]  # (text, content, media)
 
 
 def _text(body: dict[str, Any], message: Mapping[str, Any]) -> Body:
@@ -153,13 +127,11 @@ def _text(body: dict[str, Any], message: Mapping[str, Any]) -> Body:
 
 
 def _media(body: dict[str, Any], message: Mapping[str, Any]) -> Body:
-    media = ParsedMedia(
+    media = IncomingMedia(
         provider_media_id=_required_str(body, "id"),
         mime_type=str(body.get("mime_type", "")),
         sha256=str(body.get("sha256", "")),
         filename=str(body.get("filename", "")),
-        is_voice=bool(body.get("voice", False)),
-        is_animated=bool(body.get("animated", False)),
     )
     return str(body.get("caption", "")), {}, media
 
@@ -224,7 +196,7 @@ _READERS = {
 }
 
 
-def _message_body(kind: str, message: Mapping[str, Any]) -> tuple[str, str, dict[str, Any], ParsedMedia | None]:
+def _message_body(kind: str, message: Mapping[str, Any]) -> tuple[str, str, dict[str, Any], IncomingMedia | None]:
     """(our type, text, content, media) of one inbound message."""
     reader = _READERS.get(kind)
     if reader is None:  # a type newer than this code: kept, shown as unsupported
@@ -237,7 +209,7 @@ def _message_body(kind: str, message: Mapping[str, Any]) -> tuple[str, str, dict
     return kind, text, content, media
 
 
-def parse_message(message: Any, *, phone_number_id: str, profiles: Mapping[str, tuple[str, str]]) -> ParsedMessage:
+def parse_message(message: Any, *, phone_number_id: str, profiles: Mapping[str, tuple[str, str]]) -> NumberMessage:
     if not isinstance(message, Mapping):
         raise PayloadError("a message is not an object")
     wa_id = _required_str(message, "from")
@@ -251,8 +223,7 @@ def parse_message(message: Any, *, phone_number_id: str, profiles: Mapping[str, 
         content = {**content, "referred_product": dict(context["referred_product"])}
     profile_name, user_id = profiles.get(wa_id, ("", ""))
     referral = message.get("referral")
-    return ParsedMessage(
-        phone_number_id=phone_number_id,
+    incoming = IncomingMessage(
         wa_id=wa_id,
         user_id=str(message.get("from_user_id") or user_id),
         profile_name=profile_name,
@@ -268,9 +239,10 @@ def parse_message(message: Any, *, phone_number_id: str, profiles: Mapping[str, 
         referral=dict(referral) if isinstance(referral, Mapping) else None,
         media=media,
     )
+    return NumberMessage(phone_number_id=phone_number_id, message=incoming)
 
 
-def parse_status(status: Any, *, phone_number_id: str) -> ParsedStatus:
+def parse_status(status: Any, *, phone_number_id: str) -> NumberReceipt:
     if not isinstance(status, Mapping):
         raise PayloadError("a status is not an object")
     name = _required_str(status, "status")
@@ -279,18 +251,25 @@ def parse_status(status: Any, *, phone_number_id: str) -> ParsedStatus:
     errors = status.get("errors")
     pricing = status.get("pricing")
     conversation = status.get("conversation")
-    return ParsedStatus(
-        phone_number_id=phone_number_id,
+    receipt = IncomingReceipt(
         provider_message_id=_required_str(status, "id"),
         status=name,
         occurred_at=_timestamp(status.get("timestamp")),
         recipient_id=str(status.get("recipient_id", "")),
-        errors=[dict(e) for e in errors if isinstance(e, Mapping)] if isinstance(errors, list) else [],
+        # Each error also gets the sentence an agent reads; the inbox stays free of WhatsApp's codes.
+        errors=[_with_human_message(e) for e in errors if isinstance(e, Mapping)] if isinstance(errors, list) else [],
         pricing=dict(pricing) if isinstance(pricing, Mapping) else None,
         conversation=dict(conversation) if isinstance(conversation, Mapping) else None,
         biz_opaque_callback_data=str(status.get("biz_opaque_callback_data", "")),
         raw=dict(status),
     )
+    return NumberReceipt(phone_number_id=phone_number_id, receipt=receipt)
+
+
+def _with_human_message(error: Mapping[str, Any]) -> dict[str, Any]:
+    code = error.get("code")
+    info = error_code_info(code if isinstance(code, int) else None)
+    return {**error, "human_message": info.human_message if info else "WhatsApp could not deliver this message."}
 
 
 def _profiles(value: Mapping[str, Any]) -> dict[str, tuple[str, str]]:

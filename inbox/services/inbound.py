@@ -1,6 +1,7 @@
 """Storing what customers send and what the provider reports, a batch at a time, exactly once.
 
-A channel plug-in turns its webhooks into IncomingMessage and IncomingReceipt values and calls
+A channel plug-in turns its webhooks into IncomingMessage and IncomingReceipt values
+(inbox.incoming) and calls
 `inbound_store` for one tenant. In one transaction, under the tenant's event lock (which also
 serialises concurrent batches of the same tenant), it upserts contacts, finds or opens
 conversations, stores each new message once (a provider id already stored is a duplicate
@@ -14,11 +15,11 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
 from django.db import transaction
 
 from inbox import policy
+from inbox.incoming import IncomingMessage, IncomingReceipt
 from inbox.models import (
     MEDIA_TYPES,
     Attachment,
@@ -40,46 +41,6 @@ from inbox.services.events import Event, events_emit, lock_tenant_events
 ENTRY_POINT_WINDOW = timedelta(hours=72)
 
 
-@dataclass(frozen=True)
-class IncomingMedia:
-    provider_media_id: str
-    mime_type: str
-    sha256: str
-    filename: str = ""
-
-
-@dataclass(frozen=True)
-class IncomingMessage:
-    channel_id: int
-    wa_id: str
-    user_id: str
-    profile_name: str
-    provider_message_id: str
-    type: str
-    text: str
-    content: dict[str, Any]
-    raw: dict[str, Any]
-    sent_at: datetime
-    reply_to_provider_id: str = ""
-    is_forwarded: bool = False
-    is_frequently_forwarded: bool = False
-    referral: dict[str, Any] | None = None
-    media: IncomingMedia | None = None
-
-
-@dataclass(frozen=True)
-class IncomingReceipt:
-    provider_message_id: str
-    status: str
-    occurred_at: datetime
-    recipient_id: str = ""
-    errors: list[dict[str, Any]] = field(default_factory=list)
-    pricing: dict[str, Any] | None = None
-    conversation: dict[str, Any] | None = None
-    biz_opaque_callback_data: str = ""
-    raw: dict[str, Any] = field(default_factory=dict)
-
-
 @dataclass
 class InboundResult:
     created_message_ids: list[int] = field(default_factory=list)
@@ -97,6 +58,7 @@ def inbound_store(
     receipts: Sequence[IncomingReceipt] = (),
     now: datetime,
 ) -> InboundResult:
+    assert all(m.channel_id for m in messages), "route every message to its channel first"
     sequence = lock_tenant_events(tenant_id)
     result = InboundResult()
     events: list[Event] = []

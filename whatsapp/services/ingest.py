@@ -17,7 +17,7 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from celery import current_app
@@ -27,15 +27,13 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.tenancy import tenant_scope
-from inbox.services.inbound import IncomingMedia, IncomingMessage, IncomingReceipt, inbound_store
-from whatsapp.client import error_code_info
+from inbox.incoming import IncomingMessage, IncomingReceipt
+from inbox.services.inbound import inbound_store
 from whatsapp.models import DeadLetter, PlatformUpdate, WebhookEvent, WebhookEventState, WhatsAppNumber
 from whatsapp.payloads import (
     ItemError,
     ParsedAccountUpdate,
     ParsedEnvelope,
-    ParsedMessage,
-    ParsedStatus,
     parse_envelope,
 )
 
@@ -181,14 +179,14 @@ def _route(events: list[WebhookEvent], now: datetime) -> _Routed:
     routed = _Routed()
     for event in events:
         envelope = parsed[event.pk]
-        for message in envelope.messages:
-            if number := numbers.by_phone.get(message.phone_number_id):
-                routed.batches[number.tenant_id].messages.append(_incoming_message(message, number))
+        for item in envelope.messages:
+            if number := numbers.by_phone.get(item.phone_number_id):
+                routed.batches[number.tenant_id].messages.append(replace(item.message, channel_id=number.channel_id))
             else:
                 routed.unroutable.add(event.pk)
         for status in envelope.statuses:
             if number := numbers.by_phone.get(status.phone_number_id):
-                routed.batches[number.tenant_id].receipts.append(_incoming_receipt(status))
+                routed.batches[number.tenant_id].receipts.append(status.receipt)
             else:
                 routed.unroutable.add(event.pk)
         for position, update in enumerate(envelope.account_updates):
@@ -230,55 +228,6 @@ def _numbers_for(envelopes: Iterable[ParsedEnvelope]) -> _Numbers:
         by_phone={n.phone_number_id: n for n in found},
         by_waba={n.waba_id: n for n in sorted(found, key=lambda n: n.pk)},
     )
-
-
-def _incoming_message(message: ParsedMessage, number: WhatsAppNumber) -> IncomingMessage:
-    media = message.media
-    return IncomingMessage(
-        channel_id=number.channel_id,
-        wa_id=message.wa_id,
-        user_id=message.user_id,
-        profile_name=message.profile_name,
-        provider_message_id=message.provider_message_id,
-        type=message.type,
-        text=message.text,
-        content=message.content,
-        raw=message.raw,
-        sent_at=message.sent_at,
-        reply_to_provider_id=message.reply_to_provider_id,
-        is_forwarded=message.is_forwarded,
-        is_frequently_forwarded=message.is_frequently_forwarded,
-        referral=message.referral,
-        media=IncomingMedia(
-            provider_media_id=media.provider_media_id,
-            mime_type=media.mime_type,
-            sha256=media.sha256,
-            filename=media.filename,
-        )
-        if media
-        else None,
-    )
-
-
-def _incoming_receipt(status: ParsedStatus) -> IncomingReceipt:
-    # Each error gets the sentence an agent reads; the inbox stays free of WhatsApp's codes.
-    errors = [{**error, "human_message": _human_message(error.get("code"))} for error in status.errors]
-    return IncomingReceipt(
-        provider_message_id=status.provider_message_id,
-        status=status.status,
-        occurred_at=status.occurred_at,
-        recipient_id=status.recipient_id,
-        errors=errors,
-        pricing=status.pricing,
-        conversation=status.conversation,
-        biz_opaque_callback_data=status.biz_opaque_callback_data,
-        raw=status.raw,
-    )
-
-
-def _human_message(code: object) -> str:
-    info = error_code_info(code if isinstance(code, int) else None)
-    return info.human_message if info else "WhatsApp could not deliver this message."
 
 
 def _platform_update(
