@@ -12,6 +12,7 @@ import binascii
 import hashlib
 import hmac
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Literal
@@ -62,7 +63,7 @@ ERROR_CODES: dict[int, ErrorCode] = {
     ),
     190: ErrorCode(
         401, "Access token expired", "admin",
-        "This number's access token has expired or is invalid; an admin must reconnect the number.",
+        "This number's access token has expired or was revoked; an admin must reconnect the number.",
     ),
     200: ErrorCode(
         403, "API permission missing", "admin",
@@ -147,7 +148,7 @@ ERROR_CODES: dict[int, ErrorCode] = {
     ),
     131050: ErrorCode(
         None, "User stopped marketing messages", "never",
-        "The customer has stopped marketing messages from this business.",
+        "The customer has turned off marketing messages from this business; do not send them marketing.",
     ),
     131051: ErrorCode(
         400, "Unsupported message type", "never",
@@ -163,7 +164,7 @@ ERROR_CODES: dict[int, ErrorCode] = {
     ),
     131056: ErrorCode(
         400, "Pair rate limit", "wait",
-        "Too many messages to this customer in a short time; wait a moment before sending again.",
+        "Too many messages to this customer in a short time; wait a little before sending the next one.",
     ),
     131057: ErrorCode(
         500, "Account in maintenance mode", "backoff",
@@ -171,11 +172,11 @@ ERROR_CODES: dict[int, ErrorCode] = {
     ),
     132000: ErrorCode(
         400, "Template parameter count mismatch", "never",
-        "The template's parameters don't match the approved template.",
+        "The number of values filled into the template does not match the approved template.",
     ),
     132001: ErrorCode(
         404, "Template not found or not approved in that language", "never",
-        "This template does not exist in that language or is not approved.",
+        "This template does not exist in that language, or is not approved yet.",
     ),
     132005: ErrorCode(
         400, "Filled-in template text too long", "never",
@@ -191,11 +192,11 @@ ERROR_CODES: dict[int, ErrorCode] = {
     ),
     132015: ErrorCode(
         400, "Template paused", "wait",
-        "WhatsApp paused this template for low quality; wait until it is unpaused or use another.",
+        "WhatsApp paused this template for low quality; wait until it is unpaused, or use another template.",
     ),
     132016: ErrorCode(
         400, "Template permanently disabled", "never",
-        "WhatsApp disabled this template permanently; create a new one.",
+        "WhatsApp disabled this template permanently; create a new template instead.",
     ),
     132018: ErrorCode(
         400, "Template parameter problem", "never",
@@ -384,6 +385,20 @@ def sha256_matches(expected: str, data: bytes) -> bool:
         return False
 
 
+@dataclass(frozen=True)
+class SendResult:
+    """What `POST /{phone-number-id}/messages` answers: the message was queued, not delivered.
+
+    Delivery (or a later failure such as 131047 or 131026) arrives as a status webhook for `message_id`.
+    """
+
+    message_id: str  # the wamid, the key of every status webhook about this message
+    wa_id: str  # the recipient's WhatsApp id, which may differ from `input`; empty if Meta gave none
+    input: str  # the `to` (or `recipient`) as sent
+    # "accepted", "held_for_quality_assessment" or "paused"; mainly given for templates.
+    message_status: str | None = None
+
+
 class GraphClient:
     """A connection to the Graph API as one access token; use as a context manager or call close()."""
 
@@ -423,6 +438,40 @@ class GraphClient:
 
     def close(self) -> None:
         self._http.close()
+
+    # Messages (whatsapp-cloud-api.md §4)
+
+    def send_message(self, phone_number_id: str, payload: Mapping[str, Any]) -> SendResult:
+        """Send one message: `payload` is the Cloud API body (`to`, `type`, the type's object, and
+        optionally `context` and `biz_opaque_callback_data`); `messaging_product` and
+        `recipient_type` are filled in when missing. A success means queued, not delivered.
+        """
+        body = {"messaging_product": "whatsapp", "recipient_type": "individual", **payload}
+        answer = self._request("POST", f"{_segment(phone_number_id)}/messages", json=body)
+        try:
+            message = answer["messages"][0]
+            contacts = answer.get("contacts") or [{}]
+            contact = contacts[0] if isinstance(contacts[0], dict) else {}
+            status = message.get("message_status")
+            return SendResult(
+                message_id=str(message["id"]),
+                wa_id=str(contact.get("wa_id") or ""),
+                input=str(contact.get("input") or payload.get("to") or payload.get("recipient") or ""),
+                message_status=str(status) if status is not None else None,
+            )
+        except (KeyError, IndexError, TypeError, AttributeError) as error:
+            raise _unexpected_body(200, f"send answer without a message id ({error!r})") from error
+
+    def mark_read(self, phone_number_id: str, message_id: str, *, typing: bool = False) -> None:
+        """Mark a customer's message (and the ones before it) read; with `typing`, also show the
+        typing indicator, which clears when the business replies or after 25 s.
+        """
+        body: dict[str, Any] = {"messaging_product": "whatsapp", "status": "read", "message_id": message_id}
+        if typing:
+            body["typing_indicator"] = {"type": "text"}
+        answer = self._request("POST", f"{_segment(phone_number_id)}/messages", json=body)
+        if answer.get("success") is not True:
+            raise _unexpected_body(200, "mark-as-read answer without success")
 
     # Media (whatsapp-cloud-api.md §5)
 

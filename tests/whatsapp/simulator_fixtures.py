@@ -6,22 +6,28 @@ Neither touches the database.
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 import uvicorn
+from starlette.applications import Starlette
 
 from devstack.embedded import free_port
 from whatsapp.simulator import SimulatorConfig, SimulatorState, create_app
+from whatsapp.simulator.config import StatusTiming
 
 SIMULATOR_APP_SECRET = "simulator-test-app-secret"
 START_TIMEOUT_SECONDS = 10
+WAIT_SECONDS = 5
+
+T = TypeVar("T")
 
 
 @contextmanager
@@ -46,16 +52,23 @@ def serve_asgi(app: Any) -> Iterator[str]:
 
 
 class AdjustableClock:
-    """Real time plus an offset a test moves: `clock.advance(301)` instead of sleeping."""
+    """Real time plus an offset a test moves: `clock.advance(301)` instead of sleeping.
+
+    `clock.freeze()` stops it, so that "within one second" means exactly that however slow the machine.
+    """
 
     def __init__(self) -> None:
         self.offset = 0.0
+        self.frozen_at: float | None = None
 
     def __call__(self) -> float:
-        return time.time() + self.offset
+        return (self.frozen_at if self.frozen_at is not None else time.time()) + self.offset
 
     def advance(self, seconds: float) -> None:
         self.offset += seconds
+
+    def freeze(self) -> None:
+        self.frozen_at = time.time()
 
 
 @dataclass
@@ -67,22 +80,67 @@ class RunningSimulator:
     clock: AdjustableClock
 
 
-@pytest.fixture
-def simulator() -> Iterator[RunningSimulator]:
-    """The simulator over HTTP, on an adjustable clock, accepting any token; webhooks go nowhere until pointed."""
-    clock = AdjustableClock()
-    state = SimulatorState(clock=clock)
-    config = SimulatorConfig(
+def _test_config(public_url: str) -> SimulatorConfig:
+    return SimulatorConfig(
         app_secret=SIMULATOR_APP_SECRET,
         # A closed port: set it to a receiver (or the product) to deliver webhooks.
         webhook_url=f"http://127.0.0.1:{free_port()}/webhooks/whatsapp/",
-        public_url="",
+        public_url=public_url,
         webhook_retry_delays=(0.02, 0.05, 0.1),
         webhook_timeout_seconds=5.0,
+        # Status webhooks of sent messages come quickly, in order.
+        statuses=StatusTiming(sent_after=0.01, delivered_after=0.03, read_after=0.05),
     )
-    with serve_asgi(create_app(config, state=state)) as url:
-        config.public_url = url
-        yield RunningSimulator(url=url, config=config, state=state, clock=clock)
+
+
+@dataclass(frozen=True)
+class SimulatorServer:
+    url: str
+    app: Starlette
+
+
+_SERVER = pytest.StashKey[SimulatorServer]()
+
+
+def _shared_server(config: pytest.Config) -> SimulatorServer:
+    """One simulator server for the test run, started on first use (starting one takes a while)."""
+    if _SERVER in config.stash:
+        return config.stash[_SERVER]
+    app = create_app(_test_config(""))
+    stack = ExitStack()
+    url = stack.enter_context(serve_asgi(app))
+
+    def stop() -> None:
+        # Let the last status webhooks finish rather than cancel them mid-connection.
+        tasks: set[Any] = app.state.background_tasks
+        deadline = time.monotonic() + START_TIMEOUT_SECONDS
+        while tasks and time.monotonic() < deadline:
+            time.sleep(0.01)
+        stack.close()
+
+    config.add_cleanup(stop)
+    config.stash[_SERVER] = SimulatorServer(url=url, app=app)
+    return config.stash[_SERVER]
+
+
+@pytest.fixture
+def simulator(request: pytest.FixtureRequest) -> Iterator[RunningSimulator]:
+    """The simulator over HTTP, on an adjustable clock, accepting any token; webhooks go nowhere until pointed.
+
+    Each test gets its own state and config, on a server shared by the test run.
+    """
+    server = _shared_server(request.config)
+    clock = AdjustableClock()
+    state = SimulatorState(clock=clock)
+    config = _test_config(server.url)
+    # Every request reads these anew: the next request already sees this test's simulator.
+    server.app.state.config = config
+    server.app.state.simulator = state
+    yield RunningSimulator(url=server.url, config=config, state=state, clock=clock)
+    # Status webhooks still on their way belong to this test: send them nowhere, at once, so they
+    # cannot reach a later test's receiver on a reused port.
+    config.webhook_url = "http://127.0.0.1:9/webhooks/whatsapp/"
+    config.webhook_retry_delays = ()
 
 
 @dataclass(frozen=True)
@@ -112,6 +170,29 @@ class WebhookReceiver:
     def answer_with(self, *statuses: int) -> None:
         with self.lock:
             self.next_statuses.extend(statuses)
+
+    def received(self) -> list[ReceivedRequest]:
+        with self.lock:
+            return list(self.requests)
+
+    def statuses(self) -> list[dict[str, Any]]:
+        """Every `statuses[]` item received so far, in arrival order."""
+        found = []
+        for request in self.received():
+            for entry in json.loads(request.body).get("entry", []):
+                for change in entry.get("changes", []):
+                    found.extend(change.get("value", {}).get("statuses", []))
+        return found
+
+    def wait_for(self, check: Callable[[WebhookReceiver], T], *, timeout: float = WAIT_SECONDS) -> T:
+        """The first truthy `check(self)`, polled until `timeout`."""
+        deadline = time.monotonic() + timeout
+        while True:
+            if result := check(self):
+                return result
+            if time.monotonic() > deadline:
+                raise AssertionError(f"webhooks not received in {timeout} s; got {self.statuses()}")
+            time.sleep(0.01)
 
     def _record(self, request: ReceivedRequest) -> int:
         with self.lock:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import pickle
 import socket
@@ -24,6 +25,7 @@ from whatsapp.client import (
     GraphTransportError,
     MediaTooLargeError,
     MediaURLExpiredError,
+    SendResult,
 )
 
 VERSION = "v25.0"
@@ -248,6 +250,36 @@ def test_the_envelope_is_read_field_by_field() -> None:
             "WhatsApp could not deliver this message: the number may not be on WhatsApp, use an old app version, "
             "or have blocked this business.",
         ),
+        (
+            131056,
+            "wait",
+            "Too many messages to this customer in a short time; wait a little before sending the next one.",
+        ),
+        (
+            132000,
+            "never",
+            "The number of values filled into the template does not match the approved template.",
+        ),
+        (132001, "never", "This template does not exist in that language, or is not approved yet."),
+        (
+            132015,
+            "wait",
+            "WhatsApp paused this template for low quality; wait until it is unpaused, or use another template.",
+        ),
+        (132016, "never", "WhatsApp disabled this template permanently; create a new template instead."),
+        (190, "admin", "This number's access token has expired or was revoked; an admin must reconnect the number."),
+        (
+            131049,
+            "wait",
+            "WhatsApp limited the marketing messages this customer receives; wait at least 24 hours before trying "
+            "again.",
+        ),
+        (
+            131050,
+            "never",
+            "The customer has turned off marketing messages from this business; do not send them marketing.",
+        ),
+        (131000, "backoff", "Something went wrong at WhatsApp; it will be retried a few times."),
     ],
 )
 def test_known_codes_say_what_happened_in_words_an_agent_understands(code: int, retry: str, human_message: str) -> None:
@@ -279,3 +311,69 @@ def test_errors_survive_pickling_for_celery() -> None:
     assert type(copy) is GraphAPIError
     assert (copy.code, copy.retry, copy.human_message, str(copy)) == (131047, "never", error.human_message, str(error))
     assert pickle.loads(pickle.dumps(MediaTooLargeError(max_bytes=5 * 1024 * 1024))).max_bytes == 5 * 1024 * 1024  # noqa: S301
+
+
+# Sending (whatsapp-cloud-api.md §4)
+
+
+def test_send_message_fills_in_messaging_product_and_recipient_type(
+    simulator: RunningSimulator,  # noqa: F811
+    client: GraphClient,
+) -> None:
+    result = client.send_message(PHONE_NUMBER_ID, {"to": "+16505551234", "type": "text", "text": {"body": "Hi"}})
+
+    [sent] = httpx.get(f"{simulator.url}/_sim/messages", timeout=10).json()["data"]
+    assert sent["id"] == result.message_id
+    assert sent["request"] == {
+        "messaging_product": "whatsapp",
+        "recipient_type": "individual",
+        "to": "+16505551234",
+        "type": "text",
+        "text": {"body": "Hi"},
+    }
+    assert result == SendResult(
+        message_id=result.message_id, wa_id="16505551234", input="+16505551234", message_status=None
+    )
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        result.wa_id = "1"  # type: ignore[misc]
+
+
+def test_mark_read_with_typing_shows_the_typing_indicator(simulator: RunningSimulator, client: GraphClient) -> None:  # noqa: F811
+    inbound = httpx.post(
+        f"{simulator.url}/_sim/inbound",
+        json={
+            "phone_number_id": PHONE_NUMBER_ID,
+            "from": "16505551234",
+            "message": {"type": "text", "text": {"body": "?"}},
+        },
+        timeout=10,
+    ).json()
+
+    client.mark_read(PHONE_NUMBER_ID, inbound["id"], typing=True)
+
+    listed = httpx.get(f"{simulator.url}/_sim/messages", params={"direction": "inbound"}, timeout=10).json()
+    assert listed["data"][0]["read"] is True
+    assert listed["typing"] is True
+
+
+def test_a_send_answer_without_a_message_id_is_an_error() -> None:
+    with (
+        serve_asgi(graph_stub(200, {"messaging_product": "whatsapp", "contacts": []})) as url,
+        GraphClient(base_url=url, version=VERSION, access_token=TOKEN) as client,
+        pytest.raises(GraphAPIError) as raised,
+    ):
+        client.send_message(PHONE_NUMBER_ID, {"to": "1", "type": "text", "text": {"body": "Hi"}})
+
+    assert "unexpected Graph API answer" in str(raised.value)
+    assert not raised.value.retryable
+
+
+def test_send_errors_are_not_retried_by_the_client(simulator: RunningSimulator, client: GraphClient) -> None:  # noqa: F811
+    httpx.post(f"{simulator.url}/_sim/faults", json={"error_code": 131000, "count": 1}, timeout=10)
+
+    with pytest.raises(GraphAPIError) as raised:
+        client.send_message(PHONE_NUMBER_ID, {"to": "1", "type": "text", "text": {"body": "Hi"}})
+
+    assert raised.value.retryable
+    # The one failure was the only request: the next send goes through.
+    assert client.send_message(PHONE_NUMBER_ID, {"to": "1", "type": "text", "text": {"body": "Hi"}}).message_id

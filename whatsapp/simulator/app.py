@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from whatsapp.simulator import customer, graph, page
+from whatsapp.simulator import controls, customer, graph, messages, page
 from whatsapp.simulator.config import SimulatorConfig
 from whatsapp.simulator.errors import GraphError, graph_error_response
+from whatsapp.simulator.faults import FaultInjection
+from whatsapp.simulator.harness import SimulatorRequestError, simulator_error_response
+from whatsapp.simulator.media import ATTACHMENTS_PATH
 from whatsapp.simulator.state import SimulatorState
 
 
@@ -18,22 +24,34 @@ def create_app(config: SimulatorConfig, *, state: SimulatorState | None = None) 
     """The simulator; `app.state.config` and `app.state.simulator` (the SimulatorState) stay reachable."""
     routes = [
         Route("/", page.customer_page, methods=["GET"]),
+        # The test harness and the customer's phone.
         Route("/_sim/inbound", customer.inbound, methods=["POST"]),
         Route("/_sim/deliver", customer.deliver, methods=["POST"]),
-        Route(graph.ATTACHMENTS_PATH, graph.download_media, methods=["GET"]),
+        Route("/_sim/messages", messages.sent_messages, methods=["GET"]),
+        Route("/_sim/config", controls.simulator_config, methods=["GET", "POST"]),
+        Route("/_sim/numbers/{phone_number_id}", controls.number_settings, methods=["GET", "POST"]),
+        Route("/_sim/not_on_whatsapp", controls.not_on_whatsapp, methods=["GET", "POST", "DELETE"]),
+        Route("/_sim/templates", controls.templates, methods=["GET", "POST", "DELETE"]),
+        Route("/_sim/faults", controls.faults, methods=["GET", "POST", "DELETE"]),
+        # Graph.
+        Route(ATTACHMENTS_PATH, graph.download_media, methods=["GET"]),
+        Route("/{version}/{phone_number_id}/messages", messages.messages, methods=["POST"]),
         Route("/{version}/{phone_number_id}/media", graph.upload_media, methods=["POST"]),
         Route("/{version}/{media_id}", graph.media, methods=["GET", "DELETE"]),
     ]
     app = Starlette(
         routes=routes,
+        middleware=[Middleware(FaultInjection)],
         exception_handlers={
             GraphError: graph_error_response,
-            customer.SimulatorRequestError: customer.simulator_error_response,
+            SimulatorRequestError: simulator_error_response,
             HTTPException: _http_error_response,
         },
     )
     app.state.config = config
     app.state.simulator = state if state is not None else SimulatorState()
+    # Status webhooks being delivered, held until done (see statuses.start).
+    app.state.background_tasks = set[asyncio.Task[None]]()
     return app
 
 

@@ -1,13 +1,37 @@
-"""What a running simulator is told: where to deliver webhooks, how to sign them, whom to trust."""
+"""What a running simulator is told: where to deliver webhooks, how to sign them, whom to trust,
+and how WhatsApp behaves towards the messages the business sends."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Literal
+
+# whatsapp-cloud-api.md §8: 80 messages a second per number; 45 messages to one user in 6 s.
+DEFAULT_THROUGHPUT_MPS = 80
+PAIR_RATE_MESSAGES = 45
+PAIR_RATE_SECONDS = 6.0
+
+
+@dataclass
+class StatusTiming:
+    """When the status webhooks of an accepted send are delivered, in seconds after the send."""
+
+    sent_after: float = 0.1
+    delivered_after: float = 0.5
+    read_after: float = 2.0
+    # False: WhatsApp skips `delivered` when the message is read on arrival (then `read` carries pricing).
+    delivered: bool = True
+    # False: the customer never reads it, statuses stop at `delivered`.
+    read: bool = True
+    # True: `read` is delivered before `delivered`, which Meta does not rule out (§1.2).
+    read_before_delivered: bool = False
+    # True: every status webhook is delivered twice, as Meta sometimes does.
+    duplicate: bool = False
 
 
 @dataclass
 class SimulatorConfig:
-    """Read on every request, so a test (or the page) may change it while the simulator runs."""
+    """Read on every request, so a test (or `/_sim/config`) may change it while the simulator runs."""
 
     # Signs every webhook (X-Hub-Signature-256), as the Meta app's secret does.
     app_secret: str
@@ -23,3 +47,11 @@ class SimulatorConfig:
     # a few times quickly so that a customer's message is not lost to a restarting server.
     webhook_retry_delays: tuple[float, ...] = (0.1, 0.5, 1.5)
     webhook_timeout_seconds: float = 10.0
+    # A non-template send outside the 24 h window: Meta accepts it, then sends a `failed` status
+    # with 131047 ("async"); "sync" answers HTTP 400 with 131047 at once instead.
+    closed_window: Literal["async", "sync"] = "async"
+    statuses: StatusTiming = field(default_factory=StatusTiming)
+    # Per phone number unless `/_sim/numbers/{id}` says otherwise.
+    throughput_mps: int = DEFAULT_THROUGHPUT_MPS
+    pair_rate_messages: int = PAIR_RATE_MESSAGES
+    pair_rate_seconds: float = PAIR_RATE_SECONDS

@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 import binascii
 import copy
-import json
 from typing import Any
 
 from starlette.requests import Request
@@ -15,27 +14,27 @@ from starlette.responses import JSONResponse, Response
 from whatsapp.simulator import webhooks
 from whatsapp.simulator.config import SimulatorConfig
 from whatsapp.simulator.graph import download_url
+from whatsapp.simulator.harness import SimulatorRequestError, json_object, required_text
 from whatsapp.simulator.media import SUPPORTED_MEDIA, base_mime_type
-from whatsapp.simulator.state import INBOUND_MEDIA_TTL_SECONDS, Delivery, MediaRecord, SimulatorState, new_wamid
+from whatsapp.simulator.state import (
+    INBOUND_MEDIA_TTL_SECONDS,
+    Delivery,
+    InboundMessage,
+    MediaRecord,
+    SimulatorState,
+    new_wamid,
+)
 
 MEDIA_TYPES = frozenset({"image", "video", "audio", "document", "sticker"})
-
-
-class SimulatorRequestError(Exception):
-    """A `/_sim/` request the simulator cannot act on; answered 400 with the reason."""
-
-
-async def simulator_error_response(request: Request, exception: Exception) -> Response:
-    return JSONResponse({"error": {"message": str(exception)}}, status_code=400)
 
 
 async def inbound(request: Request) -> Response:
     """A customer sends a message: record it, deliver the signed webhook, answer the wamid."""
     config: SimulatorConfig = request.app.state.config
     state: SimulatorState = request.app.state.simulator
-    payload = await _json_object(request)
-    phone_number_id = _required_text(payload, "phone_number_id")
-    wa_id = _required_text(payload, "from")
+    payload = await json_object(request)
+    phone_number_id = required_text(payload, "phone_number_id")
+    wa_id = required_text(payload, "from")
     if not wa_id.isdigit():
         raise SimulatorRequestError("'from' is the customer's wa_id: digits only, e.g. 16505551234")
     message = payload.get("message")
@@ -51,10 +50,13 @@ async def inbound(request: Request) -> Response:
     if "user_id" in payload:
         message["from_user_id"] = str(payload["user_id"])
 
+    number = state.number_settings(phone_number_id)
     envelope = webhooks.messages_envelope(
-        waba_id=str(payload.get("waba_id") or config.default_waba_id),
+        waba_id=str(payload.get("waba_id") or number.waba_id or config.default_waba_id),
         phone_number_id=phone_number_id,
-        display_phone_number=str(payload.get("display_phone_number") or config.default_display_phone_number),
+        display_phone_number=str(
+            payload.get("display_phone_number") or number.display_phone_number or config.default_display_phone_number
+        ),
         # A system message (the user changed number) comes without a contacts block.
         contacts=[] if kind == "system" else [_contact(payload, wa_id)],
         messages=[message],
@@ -63,6 +65,17 @@ async def inbound(request: Request) -> Response:
         state.record_customer_message(
             phone_number_id=phone_number_id, wa_id=wa_id, timestamp=float(message["timestamp"])
         )
+    state.record_inbound_message(
+        InboundMessage(
+            id=message["id"],
+            phone_number_id=phone_number_id,
+            wa_id=wa_id,
+            timestamp=float(message["timestamp"]),
+            received_at=state.now(),
+            message=message,
+        ),
+        user_id=str(payload["user_id"]) if "user_id" in payload else None,
+    )
     delivery = await _deliver(config, state, webhooks.encode(envelope), app_secret=config.app_secret)
     return JSONResponse({"id": message["id"], "webhook_status": delivery.final_status})
 
@@ -71,7 +84,7 @@ async def deliver(request: Request) -> Response:
     """Sign and deliver `payload` (serialised as Meta would) or `raw` (these exact bytes)."""
     config: SimulatorConfig = request.app.state.config
     state: SimulatorState = request.app.state.simulator
-    request_body = await _json_object(request)
+    request_body = await json_object(request)
     if isinstance(request_body.get("raw"), str):
         body = request_body["raw"].encode()
     elif isinstance(request_body.get("payload"), dict):
@@ -168,20 +181,3 @@ def _media_record(state: SimulatorState, *, kind: str, media: dict[str, Any], ph
         phone_number_id=phone_number_id,
         lifetime_seconds=INBOUND_MEDIA_TTL_SECONDS,
     )
-
-
-async def _json_object(request: Request) -> dict[str, Any]:
-    try:
-        payload = json.loads(await request.body())
-    except ValueError:
-        raise SimulatorRequestError("the body must be JSON") from None
-    if not isinstance(payload, dict):
-        raise SimulatorRequestError("the body must be a JSON object")
-    return payload
-
-
-def _required_text(payload: dict[str, Any], key: str) -> str:
-    value = payload.get(key)
-    if not isinstance(value, str) or not value.strip():
-        raise SimulatorRequestError(f"'{key}' is required")
-    return value.strip()

@@ -12,12 +12,10 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from whatsapp.simulator.config import SimulatorConfig
 from whatsapp.simulator.errors import GraphError, object_not_found
-from whatsapp.simulator.media import upload_problem
+from whatsapp.simulator.media import ATTACHMENTS_PATH, upload_problem
 from whatsapp.simulator.state import UPLOADED_MEDIA_TTL_SECONDS, MediaUrl, SimulatorState
 
 VERSION_PATTERN = re.compile(r"v\d+\.\d+")
-# Where Meta's lookaside host serves media bytes; the simulator serves them on its own host.
-ATTACHMENTS_PATH = "/whatsapp_business/attachments/"
 
 
 def download_url(config: SimulatorConfig, media_url: MediaUrl) -> str:
@@ -36,7 +34,7 @@ def is_token_accepted(config: SimulatorConfig, token: str) -> bool:
     return config.accepted_tokens is None or token in config.accepted_tokens
 
 
-def _authorize(request: Request) -> tuple[SimulatorConfig, SimulatorState]:
+def authorize(request: Request) -> tuple[SimulatorConfig, SimulatorState]:
     """The checks every Graph call passes first: a known version path, then the token (190, HTTP 401)."""
     if not VERSION_PATTERN.fullmatch(request.path_params["version"]):
         raise unknown_path(request.url.path)
@@ -60,7 +58,7 @@ def unknown_path(path: str) -> GraphError:
 
 async def upload_media(request: Request) -> Response:
     """`POST /{version}/{phone-number-id}/media`, multipart: file, type, messaging_product."""
-    _config, state = _authorize(request)
+    _config, state = authorize(request)
     async with request.form(max_files=1, max_fields=10) as form:
         messaging_product = form.get("messaging_product")
         if not messaging_product:
@@ -89,7 +87,7 @@ async def upload_media(request: Request) -> Response:
 
 async def media(request: Request) -> Response:
     """`GET /{version}/{media-id}` (metadata and a 5-minute URL) and `DELETE` of the same path."""
-    config, state = _authorize(request)
+    config, state = authorize(request)
     media_id = request.path_params["media_id"]
     record = state.media(media_id, phone_number_id=request.query_params.get("phone_number_id"))
     if record is None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+# Where Meta's lookaside host serves media bytes; the simulator serves them on its own host.
+ATTACHMENTS_PATH = "/whatsapp_business/attachments/"
+
 KB = 1024
 MB = 1024 * 1024
 

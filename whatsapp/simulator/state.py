@@ -1,16 +1,23 @@
-"""What the simulator remembers, in memory: media, issued download URLs, when each customer
-last wrote, and every webhook delivery. Time comes from an injectable clock, so tests can
-move it instead of sleeping."""
+"""What the simulator remembers, in memory: media, issued download URLs, what each customer
+wrote and when, what the business sent and its statuses, rate-limit counters, registered
+templates, injected faults and every webhook delivery. Time comes from an injectable clock,
+so tests can move it instead of sleeping."""
 
 from __future__ import annotations
 
 import base64
+import copy
 import hashlib
 import secrets
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
+
+from whatsapp.simulator.faults import FaultStore
+from whatsapp.simulator.rules import SendLimits, SlidingWindow, rate_limit_code
+from whatsapp.simulator.templates import TemplateStore
 
 # Lifetimes from whatsapp-cloud-api.md §5.
 MEDIA_URL_TTL_SECONDS = 5 * 60
@@ -59,6 +66,54 @@ class Delivery:
         return answered[-1] if answered else None
 
 
+@dataclass
+class NumberSettings:
+    """What `/_sim/numbers/{phone_number_id}` set for one business number; None: the config's default."""
+
+    throughput_mps: int | None = None
+    waba_id: str | None = None
+    display_phone_number: str | None = None
+
+
+@dataclass
+class InboundMessage:
+    """A message a customer sent to a business number, as delivered in the webhook."""
+
+    id: str
+    phone_number_id: str
+    wa_id: str
+    # The message's own timestamp (which a test may set in the past), and when it really arrived.
+    timestamp: float
+    received_at: float
+    message: dict[str, Any]
+    read: bool = False
+    # Until when the business shows "typing…" to this customer (mark-as-read with typing_indicator).
+    typing_until: float | None = None
+
+
+@dataclass
+class DeliveredStatus:
+    """A status webhook delivered for a sent message, and what the receiver answered."""
+
+    status: str
+    payload: dict[str, Any]
+    webhook_status: int | None
+
+
+@dataclass
+class SentMessage:
+    """A message the business sent and the simulator accepted (it may still fail, asynchronously)."""
+
+    id: str
+    phone_number_id: str
+    input: str
+    wa_id: str
+    request: dict[str, Any]
+    created_at: float
+    user_id: str | None = None
+    statuses: list[DeliveredStatus] = field(default_factory=list)
+
+
 class SimulatorState:
     """Shared by the server's event loop and, in tests, the test's thread: guarded by a lock."""
 
@@ -69,6 +124,15 @@ class SimulatorState:
         self._media: dict[str, MediaRecord] = {}
         self._media_urls: dict[str, MediaUrl] = {}
         self._last_customer_message_at: dict[tuple[str, str], float] = {}
+        self._inbound: dict[str, InboundMessage] = {}
+        self._wa_id_by_user_id: dict[str, str] = {}
+        self._not_on_whatsapp: set[str] = set()
+        self._numbers: dict[str, NumberSettings] = {}
+        self._sent: dict[str, SentMessage] = {}
+        self._sends_per_number = SlidingWindow()
+        self._sends_per_pair = SlidingWindow()
+        self.templates = TemplateStore()
+        self.faults = FaultStore()
         self.deliveries: list[Delivery] = []
 
     def now(self) -> float:
@@ -136,6 +200,111 @@ class SimulatorState:
     def last_customer_message_at(self, *, phone_number_id: str, wa_id: str) -> float | None:
         with self._lock:
             return self._last_customer_message_at.get((phone_number_id, wa_id))
+
+    def record_inbound_message(self, message: InboundMessage, *, user_id: str | None = None) -> None:
+        with self._lock:
+            self._inbound[message.id] = message
+            if user_id:
+                self._wa_id_by_user_id[user_id] = message.wa_id
+
+    def inbound_message(self, message_id: str, *, phone_number_id: str) -> InboundMessage | None:
+        """A customer's message to this number (a copy), None when unknown or sent to another number."""
+        with self._lock:
+            message = self._inbound.get(message_id)
+            return copy.deepcopy(message) if message and message.phone_number_id == phone_number_id else None
+
+    def mark_inbound_read(self, message_id: str, *, typing_until: float | None) -> None:
+        """The business read this message, and so every earlier one from the same customer."""
+        with self._lock:
+            read = self._inbound[message_id]
+            for message in self._inbound.values():
+                same_chat = (message.phone_number_id, message.wa_id) == (read.phone_number_id, read.wa_id)
+                if same_chat and message.timestamp <= read.timestamp:
+                    message.read = True
+            if typing_until is not None:
+                read.typing_until = typing_until
+
+    def stop_typing(self, *, phone_number_id: str, wa_id: str) -> None:
+        """The business replied: its typing indicator clears."""
+        with self._lock:
+            for message in self._inbound.values():
+                if (message.phone_number_id, message.wa_id) == (phone_number_id, wa_id):
+                    message.typing_until = None
+
+    def inbound_messages(self, *, phone_number_id: str | None, wa_id: str | None) -> list[InboundMessage]:
+        with self._lock:
+            return [
+                copy.deepcopy(message)
+                for message in self._inbound.values()
+                if phone_number_id in {None, message.phone_number_id} and wa_id in {None, message.wa_id}
+            ]
+
+    def wa_id_for_user_id(self, user_id: str) -> str | None:
+        """The wa_id behind a business-scoped user id (BSUID), when a customer's webhook revealed it."""
+        with self._lock:
+            return self._wa_id_by_user_id.get(user_id)
+
+    def set_on_whatsapp(self, wa_ids: list[str], *, on_whatsapp: bool) -> None:
+        with self._lock:
+            if on_whatsapp:
+                self._not_on_whatsapp.difference_update(wa_ids)
+            else:
+                self._not_on_whatsapp.update(wa_ids)
+
+    def is_on_whatsapp(self, wa_id: str) -> bool:
+        with self._lock:
+            return wa_id not in self._not_on_whatsapp
+
+    def not_on_whatsapp(self) -> list[str]:
+        with self._lock:
+            return sorted(self._not_on_whatsapp)
+
+    # Business numbers
+
+    def number_settings(self, phone_number_id: str) -> NumberSettings:
+        with self._lock:
+            return copy.copy(self._numbers.get(phone_number_id) or NumberSettings())
+
+    def update_number_settings(self, phone_number_id: str, settings: NumberSettings) -> None:
+        with self._lock:
+            self._numbers[phone_number_id] = copy.copy(settings)
+
+    # What the business sent
+
+    def admit_send(self, *, phone_number_id: str, wa_id: str, limits: SendLimits) -> int | None:
+        """Count a send against the number's throughput and the pair rate; the error code when over either."""
+        now = self.now()
+        with self._lock:
+            return rate_limit_code(
+                per_number=self._sends_per_number,
+                per_pair=self._sends_per_pair,
+                phone_number_id=phone_number_id,
+                wa_id=wa_id,
+                limits=limits,
+                now=now,
+            )
+
+    def record_sent(self, message: SentMessage) -> None:
+        with self._lock:
+            self._sent[message.id] = message
+
+    def sent_message(self, message_id: str) -> SentMessage | None:
+        with self._lock:
+            message = self._sent.get(message_id)
+            return copy.deepcopy(message) if message else None
+
+    def record_status(self, message_id: str, status: DeliveredStatus) -> None:
+        with self._lock:
+            self._sent[message_id].statuses.append(status)
+
+    def sent_messages(self, *, phone_number_id: str | None, wa_id: str | None) -> list[SentMessage]:
+        """Copies, oldest first."""
+        with self._lock:
+            return [
+                copy.deepcopy(message)
+                for message in self._sent.values()
+                if phone_number_id in {None, message.phone_number_id} and wa_id in {None, message.wa_id}
+            ]
 
     # Webhooks
 

@@ -1,7 +1,9 @@
 """whatsapp_simulator: serve the Cloud API simulator, the product's WhatsApp "test mode".
 
-It fakes the Graph API for the numbers that point at it and plays the customer's phone,
-delivering signed webhooks to this product (by default the one `make run` serves on PORT).
+It fakes the Graph API for the numbers that point at it (media, sending with WhatsApp's rules and
+status webhooks) and plays the customer's phone, delivering signed webhooks to this product (by
+default the one `make run` serves on PORT). Its behaviour can be changed while it runs through
+`/_sim/config`, `/_sim/numbers/{id}`, `/_sim/templates`, `/_sim/not_on_whatsapp` and `/_sim/faults`.
 """
 
 from __future__ import annotations
@@ -36,6 +38,13 @@ class Command(BaseCommand):
         parser.add_argument("--public-url", help="The simulator's own base URL, for media URLs (default: host:port).")
         parser.add_argument("--waba-id", help="WhatsApp Business Account id put in webhooks.")
         parser.add_argument(
+            "--closed-window",
+            choices=["async", "sync"],
+            default="async",
+            help="A free-form send outside the 24 h window: accepted then a failed status (async, as Meta "
+            "does), or HTTP 400 at once (sync). Error 131047 either way.",
+        )
+        parser.add_argument(
             "--accept-token",
             action="append",
             dest="accepted_tokens",
@@ -52,6 +61,7 @@ class Command(BaseCommand):
             webhook_url=options["webhook_url"],
             public_url=(options["public_url"] or f"http://{public_host}:{port}").rstrip("/"),
             accepted_tokens=set(options["accepted_tokens"]) if options["accepted_tokens"] else None,
+            closed_window=options["closed_window"],
         )
         if options["waba_id"]:
             config.default_waba_id = options["waba_id"]
