@@ -10,6 +10,7 @@ from django.core.exceptions import NON_FIELD_ERRORS
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import DataRegion, Role, User
+from inbox.consent import MAX_CONFIRMATION_LENGTH
 from whatsapp.models import DEFAULT_GRAPH_API_BASE_URL, DEFAULT_GRAPH_API_VERSION, WhatsAppNumber
 from whatsapp.services.numbers import NumberDetails
 from whatsapp.validators import (
@@ -228,3 +229,34 @@ class WhatsAppNumberForm(forms.Form):
             graph_api_version=data["graph_api_version"],
             throughput_mps=data["throughput_mps"],
         )
+
+
+class ConsentSettingsForm(forms.Form):
+    keywords = forms.CharField(
+        label=_("Opt-out keywords"),
+        widget=forms.Textarea(attrs={"rows": 10, "spellcheck": "false"}),
+        help_text=_(
+            "One per line, or separated by commas. A message that is only one of these words, in any case and "
+            "with or without accents, opts the customer out of all messages at once."
+        ),
+    )
+    confirmation = forms.CharField(
+        label=_("Confirmation message"),
+        required=False,
+        max_length=MAX_CONFIRMATION_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Sent back to a customer who opted out with a keyword. Leave it empty to send none."),
+    )
+
+    def clean_keywords(self) -> list[str]:
+        text = str(self.cleaned_data["keywords"])
+        return [keyword.strip() for line in text.splitlines() for keyword in line.split(",") if keyword.strip()]
+
+
+class ContactImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("CSV file"),
+        allow_empty_file=True,  # the import explains why an empty file can't be read
+        help_text=_("UTF-8, separated by commas or semicolons, at most 10,000 rows."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+    )

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from frontend.views import auth, inbox, numbers, settings
+from frontend.views import auth, consent, inbox, numbers, settings
 
 tenant_urlpatterns = [
     path("inbox/", inbox.inbox, name="inbox"),
@@ -19,9 +19,11 @@ tenant_urlpatterns = [
     path("settings/numbers/<int:number_id>/", numbers.number_detail, name="settings_number"),
     path("settings/numbers/<int:number_id>/disable/", numbers.number_disable, name="settings_number_disable"),
     path("settings/numbers/<int:number_id>/enable/", numbers.number_enable, name="settings_number_enable"),
+    path("settings/consent/", consent.consent_settings, name="settings_consent"),
     path("settings/api-keys/", settings.api_keys, name="settings_api_keys"),
     path("settings/api-keys/<int:api_key_id>/revoke/", settings.api_key_revoke, name="settings_api_key_revoke"),
     path("settings/audit-log/", settings.audit_log, name="settings_audit_log"),
+    path("contacts/import/", consent.contacts_import, name="contacts_import"),
 ]
 
 account_urlpatterns = [

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -80,6 +81,8 @@ class Conversation(TenantOwnedModel):
     # Set when the customer came from a click-to-WhatsApp ad: a 72 h free entry point window.
     entry_point_expires_at = models.DateTimeField(null=True, blank=True)
     unread_count = models.PositiveIntegerField(default=0)
+    # What the window clock last told the inbox about this window: "", "closing" or "closed".
+    window_notice = models.CharField(max_length=8, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
     resolved_at = models.DateTimeField(null=True, blank=True)
@@ -134,6 +137,8 @@ class MessageStatus(models.TextChoices):
 
     RECEIVED = "received", _("Received")
     QUEUED = "queued", _("Queued")
+    # Accepted by the provider; "sent" follows in its receipt.
+    ACCEPTED = "accepted", _("Accepted")
     SENT = "sent", _("Sent")
     DELIVERED = "delivered", _("Delivered")
     READ = "read", _("Read")
@@ -155,6 +160,11 @@ class Message(TenantOwnedModel):
     status = models.CharField(max_length=10, choices=MessageStatus.choices)
     error = models.JSONField(null=True, blank=True)
     reply_to = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    # Who wrote an outbound message: an agent, or (neither) an API client, a bot, the system.
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    author_label = models.CharField(max_length=254, blank=True)
     # The quoted message's provider id, kept when that message is not (yet) known here.
     reply_to_provider_id = models.CharField(max_length=128, blank=True)
     is_forwarded = models.BooleanField(default=False)
@@ -255,6 +265,94 @@ class StatusUpdate(TenantOwnedModel):
                 fields=["tenant", "provider_message_id"],
                 condition=Q(applied_at__isnull=True),
                 name="status_update_unapplied",
+            )
+        ]
+
+
+class ConsentKind(models.TextChoices):
+    OPT_IN = "opt_in", _("Opted in")
+    OPT_OUT = "opt_out", _("Opted out")
+
+
+class ConsentScope(models.TextChoices):
+    ALL = "all", _("All messages")
+    MARKETING = "marketing", _("Marketing messages")
+
+
+class ConsentSource(models.TextChoices):
+    INBOUND_MESSAGE = "inbound_message", _("The customer wrote to us")
+    WEB_FORM = "web_form", _("Web form")
+    CHECKOUT = "checkout", _("Checkout")
+    API = "api", _("API")
+    IMPORT = "import", _("Import")
+    KEYWORD = "keyword", _("Keyword in a message")
+    WHATSAPP_PREFERENCE = "whatsapp_preference", _("WhatsApp marketing preference")
+    AGENT = "agent", _("Recorded by an agent")
+
+
+class ConsentEvent(TenantOwnedModel):
+    """One change of a contact's consent, with its proof. A contact's consent is derived from
+    its history (inbox.policy.consent_state); rows are only ever added."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=8, choices=ConsentKind.choices)
+    scope = models.CharField(max_length=10, choices=ConsentScope.choices, default=ConsentScope.ALL)
+    source = models.CharField(max_length=24, choices=ConsentSource.choices)
+    # What the person saw or wrote (the form's text, the keyword message), kept as proof.
+    proof = models.TextField(blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    actor_label = models.CharField(max_length=254, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    occurred_at = models.DateTimeField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes: ClassVar = [models.Index(fields=["tenant", "contact", "occurred_at"], name="consent_history")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.scope} ({self.source})"
+
+
+class ConsentSettings(TenantOwnedModel):
+    """A tenant's opt-out keywords and the confirmation sent when one is received."""
+
+    opt_out_keywords = ArrayField(models.CharField(max_length=32), default=list)
+    opt_out_confirmation = models.TextField(blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints: ClassVar = [models.UniqueConstraint(fields=["tenant"], name="consent_settings_per_tenant")]
+
+
+class OutboxState(models.TextChoices):
+    PENDING = "pending", _("Waiting to be sent")
+    SENDING = "sending", _("Being sent")
+    # The worker died during the call: did the provider accept it? Its receipts will tell.
+    UNCERTAIN = "uncertain", _("Checking whether it was sent")
+    SENT = "sent", _("Handed to the provider")
+    FAILED = "failed", _("Failed")
+
+
+class OutboxEntry(TenantOwnedModel):
+    """A message to hand to its channel; written in the same transaction as the message."""
+
+    message = models.OneToOneField(Message, on_delete=models.CASCADE, related_name="+")
+    state = models.CharField(max_length=10, choices=OutboxState.choices, default=OutboxState.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    last_error = models.TextField(blank=True)
+    sending_since = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes: ClassVar = [
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=Q(state__in=["pending", "sending", "uncertain"]),
+                name="outbox_open",
             )
         ]
 

@@ -1,4 +1,5 @@
-"""Reads of the inbox: conversations, their threads, contacts and files, always for a named tenant."""
+"""Reads of the inbox: conversations, their threads, contacts, their consent and files, always for a
+named tenant."""
 
 from __future__ import annotations
 
@@ -11,9 +12,12 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from accounts.models import Tenant
+from inbox.consent import DEFAULT_OPT_OUT_CONFIRMATION, DEFAULT_OPT_OUT_KEYWORDS
 from inbox.models import (
     Attachment,
     AttachmentState,
+    ConsentEvent,
+    ConsentSettings,
     Contact,
     Conversation,
     Message,
@@ -21,6 +25,7 @@ from inbox.models import (
     Reaction,
     TenantEvent,
 )
+from inbox.policy import ConsentState, consent_state
 
 
 def conversations(
@@ -131,3 +136,47 @@ def last_messages(*, tenant: Tenant, conversation_ids: Sequence[int]) -> dict[in
         .distinct("conversation_id")
     )
     return {message.conversation_id: message for message in latest}
+
+
+def contact_get(*, tenant: Tenant, contact_id: int) -> Contact | None:
+    """One of the tenant's contacts; None when it is missing or another tenant's."""
+    return Contact.objects.for_tenant(tenant).filter(pk=contact_id).first()
+
+
+def consent_history(*, tenant: Tenant | int, contact: Contact) -> QuerySet[ConsentEvent]:
+    """A contact's consent events, newest first."""
+    return ConsentEvent.objects.for_tenant(tenant).filter(contact_id=contact.pk).order_by("-occurred_at", "-id")
+
+
+def consent_state_of(*, tenant: Tenant | int, contact: Contact) -> ConsentState:
+    """A contact's consent, derived from its whole history in one query."""
+    events = ConsentEvent.objects.for_tenant(tenant).filter(contact_id=contact.pk)
+    return consent_state(events.values_list("kind", "scope", "occurred_at"))
+
+
+def consent_states(*, tenant: Tenant | int, contact_ids: Sequence[int]) -> dict[int, ConsentState]:
+    """The consent of each of the contacts (those without history too), in one query."""
+    histories: dict[int, list[tuple[str, str, datetime]]] = {contact_id: [] for contact_id in contact_ids}
+    if histories:
+        rows = (
+            ConsentEvent.objects.for_tenant(tenant)
+            .filter(contact_id__in=list(histories))
+            .values_list("contact_id", "kind", "scope", "occurred_at")
+        )
+        for contact_id, kind, scope, occurred_at in rows:
+            histories[contact_id].append((kind, scope, occurred_at))
+    return {contact_id: consent_state(history) for contact_id, history in histories.items()}
+
+
+def consent_settings(*, tenant: Tenant | int) -> ConsentSettings:
+    """The tenant's opt-out keywords and confirmation; until an admin saves some, the defaults
+    (an unsaved row: reading writes nothing)."""
+    tenant_id = tenant if isinstance(tenant, int) else tenant.pk
+    stored = ConsentSettings.objects.for_tenant(tenant_id).first()
+    if stored is not None:
+        return stored
+    return ConsentSettings(
+        tenant_id=tenant_id,
+        opt_out_keywords=list(DEFAULT_OPT_OUT_KEYWORDS),
+        opt_out_confirmation=DEFAULT_OPT_OUT_CONFIRMATION,
+    )

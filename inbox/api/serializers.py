@@ -15,6 +15,10 @@ from rest_framework import serializers
 from inbox.models import (
     Attachment,
     AttachmentState,
+    ConsentEvent,
+    ConsentKind,
+    ConsentScope,
+    ConsentSource,
     Contact,
     Conversation,
     ConversationStatus,
@@ -23,7 +27,7 @@ from inbox.models import (
     MessageType,
     Reaction,
 )
-from inbox.policy import ServiceWindow, customer_service_window
+from inbox.policy import ConsentState, ServiceWindow, customer_service_window
 from inbox.selectors import ThreadEntry
 
 # Largest id PostgreSQL's bigint holds: a larger one can match nothing, and must not reach the database.
@@ -101,9 +105,57 @@ class ContactSummaryOutput(serializers.Serializer[Contact]):
     profile_name = serializers.CharField(help_text="The name the customer set in WhatsApp.")
 
 
+class ConsentStateOutput(serializers.Serializer[ConsentState]):
+    opted_in = serializers.BooleanField(
+        help_text="A standing opt-in (of all messages, or of marketing) that no later opt-out of all withdrew."
+    )
+    opted_out_all = serializers.BooleanField(help_text="Opted out of every message from you.")
+    opted_out_marketing = serializers.BooleanField(
+        help_text="Opted out of marketing messages; true too when opted out of all."
+    )
+    opted_in_at = serializers.DateTimeField(allow_null=True, help_text="When the standing opt-in was given.")
+    opted_out_at = serializers.DateTimeField(allow_null=True, help_text="When the standing opt-out was given.")
+    last_change_at = serializers.DateTimeField(allow_null=True, help_text="The latest consent event; null if none.")
+
+
+class ConsentEventOutput(serializers.Serializer[ConsentEvent]):
+    id = serializers.IntegerField()
+    contact = serializers.IntegerField(source="contact_id")
+    kind = serializers.ChoiceField(choices=ConsentKind.choices)
+    scope = serializers.ChoiceField(choices=ConsentScope.choices)
+    source = serializers.ChoiceField(  # type: ignore[assignment]  # a field named like Field.source
+        choices=ConsentSource.choices, help_text="How the consent was given."
+    )
+    proof = serializers.CharField(help_text="What the person saw or wrote, kept as proof.")
+    actor = serializers.CharField(
+        source="actor_label",
+        help_text="Who recorded it: a team member's email or an API key; empty when the customer's message did.",
+    )
+    ip = serializers.IPAddressField(allow_null=True, help_text="Where the person consented from, when known.")
+    occurred_at = serializers.DateTimeField(help_text="When the person opted in or out.")
+    created_at = serializers.DateTimeField(help_text="When it was recorded here.")
+
+
+# Needs `consent_states` (contact id → ConsentState) in the context.
 class ContactOutput(ContactSummaryOutput):
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
+    consent = serializers.SerializerMethodField(help_text="Consent derived from the contact's history.")
+
+    @extend_schema_field(ConsentStateOutput)
+    def get_consent(self, contact: Contact) -> dict[str, Any]:
+        return ConsentStateOutput(self.context["consent_states"][contact.pk]).data
+
+
+# Needs `consent_states` and `consent_history` (the contact's events, newest first) in the context.
+class ContactDetailOutput(ContactOutput):
+    consent_history = serializers.SerializerMethodField(
+        help_text="The contact's opt-ins and opt-outs, newest first (the latest 200)."
+    )
+
+    @extend_schema_field(ConsentEventOutput(many=True))
+    def get_consent_history(self, contact: Contact) -> list[dict[str, Any]]:
+        return ConsentEventOutput(self.context["consent_history"], many=True).data  # type: ignore[return-value]
 
 
 class ContactPageOutput(serializers.Serializer[Any]):
@@ -187,7 +239,9 @@ class MessageOutput(serializers.Serializer[ThreadEntry]):
     type = serializers.ChoiceField(source="message.type", choices=MessageType.choices)
     text = serializers.CharField(source="message.text", help_text="The plain body, caption or reply title.")
     media = serializers.SerializerMethodField()
-    template = serializers.SerializerMethodField(help_text="The template sent; null for now.")
+    template = serializers.SerializerMethodField(
+        help_text="The template sent (name, language, components), for templates."
+    )
     status = serializers.ChoiceField(source="message.status", choices=MessageStatus.choices)
     error = serializers.JSONField(
         source="message.error", allow_null=True, help_text="Why delivery failed: code, title, details, message."
@@ -212,7 +266,8 @@ class MessageOutput(serializers.Serializer[ThreadEntry]):
 
     @extend_schema_field(serializers.DictField(allow_null=True))
     def get_template(self, entry: ThreadEntry) -> dict[str, Any] | None:
-        return None
+        message = entry.message
+        return message.content.get("template") if message.type == MessageType.TEMPLATE else None
 
     @extend_schema_field(serializers.DictField(allow_null=True))
     def get_raw(self, entry: ThreadEntry) -> dict[str, Any] | None:

@@ -1,4 +1,4 @@
-"""GET /api/v1/conversations/…, /messages/{id}/media/ and /contacts/: the inbox, read through the API."""
+"""GET /api/v1/conversations/… and /messages/{id}/media/: the inbox, read through the API (contacts: contacts.py)."""
 
 from __future__ import annotations
 
@@ -20,10 +20,8 @@ from accounts.api.pagination import CursorPagination
 from accounts.api.views import TenantAPIView
 from accounts.models import Tenant
 from inbox import selectors
+from inbox.api import sending
 from inbox.api.serializers import (
-    ContactFilterInput,
-    ContactOutput,
-    ContactPageOutput,
     ConversationFilterInput,
     ConversationOutput,
     ConversationPageOutput,
@@ -122,6 +120,20 @@ class ConversationMessagesView(TenantAPIView):
         output = MessageOutput(entries, many=True, context={"request": request})  # type: ignore[arg-type]
         return paginator.get_paginated_response(output.data)
 
+    @extend_schema(
+        operation_id="conversations_messages_create",
+        summary="Send a message in the conversation",
+        description="The Cloud API's message JSON. The channel's rules decide at once: 409 with the reason when "
+        "they refuse (`window_closed`, `template_required`, `template_not_approved`, `template_params_invalid`, "
+        "`no_consent`, `opted_out`, `number_inactive`), 400 `invalid_message` when it is malformed.",
+        request=OpenApiTypes.OBJECT,
+        examples=sending.SEND_EXAMPLES,
+        responses={201: MessageOutput, 400: sending.INVALID, 404: NOT_FOUND, 409: sending.REFUSED},
+    )
+    def post(self, request: Request, conversation_id: int) -> Response:
+        conversation = _conversation_or_404(self.tenant, conversation_id)
+        return sending.send_to_conversation(self, request, conversation)
+
 
 class AnyAcceptNegotiation(DefaultContentNegotiation):
     """A file download answers whatever the client accepts; errors still come as JSON."""
@@ -166,21 +178,3 @@ class MessageMediaView(TenantAPIView):
 def _default_filename(message_id: int, content_type: str) -> str:
     extension = mimetypes.guess_extension(content_type.split(";", maxsplit=1)[0].strip()) or ""
     return f"message-{message_id}{extension}"
-
-
-class ContactListView(TenantAPIView):
-    """The tenant's contacts, newest first."""
-
-    @extend_schema(
-        operation_id="contacts_list",
-        summary="The contacts, newest first",
-        parameters=[ContactFilterInput, *PAGE_PARAMETERS],
-        responses={200: ContactPageOutput, 400: BAD_FILTER},
-    )
-    def get(self, request: Request) -> Response:
-        filters = ContactFilterInput(data=request.query_params)
-        filters.is_valid(raise_exception=True)
-        queryset = selectors.contacts(tenant=self.tenant, search=filters.validated_data.get("search", ""))
-        paginator = ContactPagination()
-        page = paginator.paginate_queryset(queryset, request, view=self)
-        return paginator.get_paginated_response(ContactOutput(page, many=True).data)  # type: ignore[arg-type]

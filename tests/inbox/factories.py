@@ -16,6 +16,10 @@ from inbox.models import (
     AttachmentState,
     Channel,
     ChannelKind,
+    ConsentEvent,
+    ConsentKind,
+    ConsentScope,
+    ConsentSource,
     Contact,
     Conversation,
     Direction,
@@ -119,3 +123,18 @@ class AttachmentFactory(ChildFactory):
     mime_type = "image/jpeg"
     filename = "photo.jpg"
     state = AttachmentState.PENDING
+
+
+class ConsentEventFactory(ChildFactory):
+    """An opt-in of all messages through a web form, unless told otherwise."""
+
+    class Meta:
+        model = ConsentEvent
+
+    contact = factory.SubFactory(ContactFactory)
+    tenant = factory.LazyAttribute(lambda event: event.contact.tenant)
+    kind = ConsentKind.OPT_IN
+    scope = ConsentScope.ALL
+    source = ConsentSource.WEB_FORM
+    proof = "Ticked “Updates on WhatsApp” at example.com/signup"
+    occurred_at = factory.LazyFunction(timezone.now)
