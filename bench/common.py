@@ -98,7 +98,7 @@ def time_requests(client: httpx.Client, url: str, count: int, headers: dict[str,
 @contextmanager
 def celery_workers(environ: dict[str, str], *, concurrency: int) -> Iterator[subprocess.Popen[bytes]]:
     process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel", "WARNING",
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel", "WARNING", "-Q", "celery,outbound",
          "--concurrency", str(concurrency), "--without-mingle", "--without-gossip"],
         cwd=PROJECT_DIR, env=environ,
     )  # fmt: skip

@@ -92,6 +92,7 @@ def run() -> int:
             ProcessSpec("web", [PYTHON, "-m", "uvicorn", "config.asgi:application", "--host", host, "--port", str(port),
                                 "--lifespan", "off", "--no-access-log"]),
             ProcessSpec("worker", [PYTHON, "-m", "celery", "-A", "config", "worker", "--loglevel", "INFO",
+                                   "-Q", "celery,outbound",
                                    "--concurrency", os.environ.get("CELERY_WORKER_CONCURRENCY", "2")]),
             ProcessSpec("beat", [PYTHON, "-m", "celery", "-A", "config", "beat", "--loglevel", "INFO",
                                  "--schedule", str(DEFAULT_DATA_DIR / "celerybeat-schedule")]),

@@ -84,6 +84,7 @@ def celery_worker_process(transactional_db: None) -> Iterator[subprocess.Popen[b
     )
     process = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo", "--loglevel", "WARNING",
+         "-Q", "celery,outbound",
          "--hostname", f"test-{os.getpid()}@%h", "--without-mingle", "--without-gossip"],
         env=environ,
     )  # fmt: skip

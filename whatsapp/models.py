@@ -32,6 +32,8 @@ class WhatsAppNumber(TenantOwnedModel):
     graph_api_version = models.CharField(_("Graph API version"), max_length=16, default=DEFAULT_GRAPH_API_VERSION)
     throughput_mps = models.PositiveIntegerField(_("throughput (messages/s)"), default=80)
     is_active = models.BooleanField(_("active"), default=True)
+    # Why sending stopped working (an invalid token...), until an admin fixes the number.
+    attention = models.CharField(_("needs attention"), max_length=500, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 

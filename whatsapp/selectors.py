@@ -3,9 +3,20 @@ name a number or a token, never a tenant."""
 
 from __future__ import annotations
 
-from django.conf import settings
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
 
+from django.conf import settings
+from django.db.models import Max
+
+from inbox.models import Conversation
+from inbox.policy import ConsentState
+from inbox.selectors import consent_state_of
+from templates_mgmt.models import MessageTemplate, TemplateStatus
+from templates_mgmt.policy import send_parameter_problems
 from whatsapp.models import WhatsAppNumber
+from whatsapp.policy import TemplateFacts
 
 
 def verify_token_is_known(token: str) -> bool:
@@ -21,3 +32,53 @@ def app_secrets_for(*, phone_number_ids: list[str], waba_ids: list[str]) -> list
         WhatsAppNumber.objects.unscoped().filter(waba_id__in=waba_ids)
     )
     return [number.app_secret for number in numbers if number.app_secret]
+
+
+def last_inbound_at(*, conversation: Conversation) -> datetime | None:
+    """The customer's last message to this number, over all their conversations on it."""
+    last: datetime | None = (
+        Conversation.objects.for_tenant(conversation.tenant_id)
+        .filter(channel_id=conversation.channel_id, contact_id=conversation.contact_id)
+        .aggregate(last=Max("last_inbound_at"))["last"]
+    )
+    return last
+
+
+def consent_state(*, conversation: Conversation) -> ConsentState:
+    return consent_state_of(tenant=conversation.tenant, contact=conversation.contact)
+
+
+def template_for(*, number: WhatsAppNumber, message: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The stored template a template message names (its components), or None."""
+    found = _template(number=number, message=message)
+    return {"components": found.components} if found else None
+
+
+def _template(*, number: WhatsAppNumber, message: Mapping[str, Any]) -> MessageTemplate | None:
+    if message.get("type") != "template":
+        return None
+    template = message["template"]
+    return (
+        MessageTemplate.objects.for_tenant(number.tenant_id)
+        .filter(waba_id=number.waba_id, name=template["name"], language=template["language"]["code"])
+        .exclude(status=TemplateStatus.DELETED)
+        .first()
+    )
+
+
+def template_facts(*, number: WhatsAppNumber, message: Mapping[str, Any]) -> TemplateFacts | None:
+    found = _template(number=number, message=message)
+    if found is None:
+        return None
+    problems = send_parameter_problems(
+        components=found.components,
+        parameter_format=found.parameter_format,
+        send_components=message["template"].get("components") or [],
+    )
+    return TemplateFacts(
+        name=found.name,
+        language=found.language,
+        status=found.status,
+        category=found.category,
+        parameter_problems=tuple(problems),
+    )

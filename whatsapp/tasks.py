@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from whatsapp.services import ingest, media
+from whatsapp.channel import DELIVERY_TASK, OUTBOUND_QUEUE
+from whatsapp.services import ingest, media, sender
 
 
 @shared_task(name=ingest.DRAIN_TASK)
@@ -33,3 +34,19 @@ def attachment_download(self: object, *, tenant_id: int, attachment_id: int) -> 
 def _is_final(task: object) -> bool:
     request = getattr(task, "request", None)
     return getattr(request, "retries", 0) >= media.MAX_DOWNLOAD_ATTEMPTS - 1
+
+
+@shared_task(name=DELIVERY_TASK, queue=OUTBOUND_QUEUE)
+def outbox_deliver(*, tenant_id: int, outbox_id: int) -> str:
+    outcome = sender.deliver(tenant_id=tenant_id, outbox_id=outbox_id)
+    if outcome.retry_in is not None:
+        # A new task, not a Celery retry: waiting for a rate-limit slot is not a failure.
+        outbox_deliver.apply_async(
+            kwargs={"tenant_id": tenant_id, "outbox_id": outbox_id}, countdown=outcome.retry_in, queue=OUTBOUND_QUEUE
+        )
+    return outcome.state
+
+
+@shared_task(name="whatsapp.tasks.outbox_sweep")
+def outbox_sweep() -> dict[str, int]:
+    return sender.sweep()

@@ -190,6 +190,9 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_IGNORE_RESULT = True
+# Two queues, both consumed by every worker (-Q celery,outbound): agents' sends ("outbound")
+# never wait behind a backlog of webhooks ("celery").
+CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -199,6 +202,8 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "sweep-webhook-events": {"task": "whatsapp.tasks.webhooks_sweep", "schedule": timedelta(seconds=30)},
+    "sweep-outbox": {"task": "whatsapp.tasks.outbox_sweep", "schedule": timedelta(seconds=30)},
+    "window-clock": {"task": "inbox.tasks.window_clock", "schedule": timedelta(minutes=1)},
     "purge-stale-invitations": {
         "task": "accounts.tasks.invitations_purge_stale",
         "schedule": timedelta(hours=6),

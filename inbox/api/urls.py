@@ -1,7 +1,14 @@
 from django.urls import path
 
-from inbox.api.views import (
+from inbox.api.contacts import (
+    ContactDetailView,
+    ContactImportView,
     ContactListView,
+    ContactOptInView,
+    ContactOptOutView,
+)
+from inbox.api.sending import MessageDetailView, MessageSendView
+from inbox.api.views import (
     ConversationDetailView,
     ConversationListView,
     ConversationMessagesView,
@@ -16,6 +23,12 @@ urlpatterns = [
         ConversationMessagesView.as_view(),
         name="api_conversation_messages",
     ),
+    path("messages/", MessageSendView.as_view(), name="api_messages"),
+    path("messages/<int:message_id>/", MessageDetailView.as_view(), name="api_message"),
     path("messages/<int:message_id>/media/", MessageMediaView.as_view(), name="api_message_media"),
     path("contacts/", ContactListView.as_view(), name="api_contacts"),
+    path("contacts/import/", ContactImportView.as_view(), name="api_contacts_import"),
+    path("contacts/<int:contact_id>/", ContactDetailView.as_view(), name="api_contact"),
+    path("contacts/<int:contact_id>/opt-in/", ContactOptInView.as_view(), name="api_contact_opt_in"),
+    path("contacts/<int:contact_id>/opt-out/", ContactOptOutView.as_view(), name="api_contact_opt_out"),
 ]

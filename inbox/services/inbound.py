@@ -11,6 +11,7 @@ and emits the events open inboxes need.
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -18,11 +19,17 @@ from datetime import datetime, timedelta
 
 from django.db import transaction
 
+from accounts.errors import ServiceError
+from accounts.models import Role
+from accounts.services import Actor
 from inbox import policy
 from inbox.incoming import IncomingMessage, IncomingReceipt
 from inbox.models import (
     MEDIA_TYPES,
     Attachment,
+    ConsentKind,
+    ConsentScope,
+    ConsentSource,
     Contact,
     Conversation,
     ConversationStatus,
@@ -33,9 +40,15 @@ from inbox.models import (
     Reaction,
     StatusUpdate,
 )
+from inbox.policy import matches_opt_out_keyword
 from inbox.presenters import conversation_event, message_event, status_event
+from inbox.selectors import consent_settings
 from inbox.services.bulk import update_rows
+from inbox.services.consent import consent_record
 from inbox.services.events import Event, events_emit, lock_tenant_events
+from inbox.services.outbound import send_message
+
+logger = logging.getLogger(__name__)
 
 # A customer who came from a click-to-WhatsApp ad gets a free entry point window this long.
 ENTRY_POINT_WINDOW = timedelta(hours=72)
@@ -64,6 +77,7 @@ def inbound_store(
     events: list[Event] = []
 
     new_messages = _new_messages(tenant_id, messages, result)
+    stored: list[tuple[Message, IncomingMessage]] = []
     if new_messages:
         contacts = _upsert_contacts(tenant_id, new_messages, now)
         conversations = _open_conversations(tenant_id, new_messages, contacts, now)
@@ -81,8 +95,67 @@ def inbound_store(
         tenant_id=tenant_id, provider_message_ids={r.provider_message_id for r in receipts}, now=now
     )
     events += [Event("message.status", status_event(m)) for m in changed]
-    events_emit(sequence=sequence, events=events)
+    opt_out_events, confirmations = _honour_opt_out_keywords(tenant_id, stored)
+    events_emit(sequence=sequence, events=events + opt_out_events)
+    _confirm_opt_outs(confirmations, now=now)
     return result
+
+
+def _honour_opt_out_keywords(
+    tenant_id: int, stored: Sequence[tuple[Message, IncomingMessage]]
+) -> tuple[list[Event], list[tuple[Conversation, str]]]:
+    """A message that is just an opt-out keyword opts the customer out (a quick-reply button: of
+    marketing; a text: of everything). Returns the events, and the confirmations to send."""
+    candidates = [m for m, _incoming in stored if m.type in (MessageType.TEXT, MessageType.BUTTON) and m.text]
+    if not candidates:
+        return [], []
+    keywords = consent_settings(tenant=tenant_id)
+    events, confirmations = [], []
+    for message in candidates:
+        # A quick-reply button opts out by its label or by the payload the template gave it.
+        said = [message.text, str(message.content.get("payload", ""))]
+        keyword = next((k for text in said if (k := matches_opt_out_keyword(text, keywords.opt_out_keywords))), None)
+        if keyword is None:
+            continue
+        conversation = message.conversation
+        scope = ConsentScope.MARKETING if message.type == MessageType.BUTTON else ConsentScope.ALL
+        consent_record(
+            tenant_id=tenant_id,
+            contact=conversation.contact,
+            kind=ConsentKind.OPT_OUT,
+            scope=scope,
+            source=ConsentSource.KEYWORD,
+            proof=f"“{message.text}” (message {message.provider_message_id})",
+            actor=None,
+            occurred_at=message.sent_at,
+        )
+        events.append(
+            Event(
+                "contact.opted_out",
+                {
+                    "contact_id": conversation.contact_id,
+                    "conversation_id": conversation.pk,
+                    "message_id": message.pk,
+                    "scope": scope,
+                    "keyword": keyword,
+                },
+            )
+        )
+        if keywords.opt_out_confirmation:
+            confirmations.append((conversation, keywords.opt_out_confirmation))
+    return events, confirmations
+
+
+def _confirm_opt_outs(confirmations: list[tuple[Conversation, str]], *, now: datetime) -> None:
+    """Tell the customer the opt-out is recorded: a reply inside the window they just opened."""
+    for conversation, text in confirmations:
+        actor = Actor(tenant_id=conversation.tenant_id, role=Role.ADMIN)
+        try:
+            send_message(
+                conversation=conversation, payload={"type": "text", "text": {"body": text}}, actor=actor, now=now
+            )
+        except ServiceError as error:  # e.g. the number is disabled: the opt-out itself stands
+            logger.warning("opt-out confirmation not sent in conversation %s: %s", conversation.pk, error.message)
 
 
 def _new_messages(tenant_id: int, messages: Sequence[IncomingMessage], result: InboundResult) -> list[IncomingMessage]:
@@ -294,6 +367,7 @@ def _touch_conversations(
         if referrals:
             conversation.entry_point_expires_at = max(referrals) + ENTRY_POINT_WINDOW
         conversation.unread_count += sum(1 for m, _incoming in pairs if m.type != MessageType.REACTION)
+        conversation.window_notice = ""  # the customer wrote: a fresh window
         if conversation.status in (ConversationStatus.PENDING, ConversationStatus.SNOOZED):
             conversation.status = ConversationStatus.OPEN  # the customer wrote again: it needs an answer
         conversation.updated_at = now
@@ -301,7 +375,15 @@ def _touch_conversations(
     update_rows(
         Conversation,
         touched,
-        ["last_message_at", "last_inbound_at", "entry_point_expires_at", "unread_count", "status", "updated_at"],
+        [
+            "last_message_at",
+            "last_inbound_at",
+            "entry_point_expires_at",
+            "unread_count",
+            "status",
+            "window_notice",
+            "updated_at",
+        ],
         tenant_id=tenant_id,
     )
     return touched

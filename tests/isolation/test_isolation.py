@@ -19,13 +19,24 @@ from channels.testing import WebsocketCommunicator
 from django.http import HttpRequest, HttpResponse
 from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, include, path, reverse
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts import services
 from accounts.models import ApiKey, AuditLog, Invitation, Membership, Role, Tenant
 from config.asgi import application
 from config.routing import websocket_urlpatterns
-from inbox.models import Attachment, Channel, Contact, Conversation, Message, MessageType
+from inbox.models import (
+    Attachment,
+    Channel,
+    ConsentEvent,
+    ConsentSettings,
+    Contact,
+    Conversation,
+    Message,
+    MessageType,
+)
+from inbox.services.consent import consent_record, consent_settings_update
 from tests.accounts.factories import MembershipFactory, TenantFactory, UserFactory, api_key_for
 from tests.inbox.factories import AttachmentFactory, ChannelFactory, ContactFactory, ConversationFactory, MessageFactory
 from whatsapp.models import WhatsAppNumber
@@ -66,6 +77,8 @@ TENANT_PAGES = {
     "settings_api_keys": ["GET", "POST"],
     "settings_api_key_revoke": ["POST"],
     "settings_audit_log": ["GET"],
+    "settings_consent": ["GET", "POST"],
+    "contacts_import": ["GET", "POST"],
 }
 
 # API routes, authenticated by tenant A's key.
@@ -75,9 +88,15 @@ API_ROUTES = {
     "api_member": ["GET"],
     "api_conversations": ["GET"],
     "api_conversation": ["GET"],
-    "api_conversation_messages": ["GET"],
+    "api_conversation_messages": ["GET", "POST"],
+    "api_messages": ["POST"],
+    "api_message": ["GET"],
     "api_message_media": ["GET"],
-    "api_contacts": ["GET"],
+    "api_contacts": ["GET", "POST"],
+    "api_contact": ["GET"],
+    "api_contact_opt_in": ["POST"],
+    "api_contact_opt_out": ["POST"],
+    "api_contacts_import": ["POST"],
 }
 
 # WebSocket routes, opened by tenant A's owner.
@@ -145,6 +164,17 @@ def tenants(db: None) -> Tenants:
     b_contact = ContactFactory.create(
         tenant=b, name="Gina Globex", profile_name="Gina G.", wa_id="447700900999", phone="+447700900999"
     )
+    consent_record(
+        tenant_id=b.pk,
+        contact=b_contact,
+        kind="opt_in",
+        scope="all",
+        source="web_form",
+        proof="Signed the Globex loyalty form",
+        actor=actor,
+        occurred_at=timezone.now(),
+    )
+    consent_settings_update(tenant=b, actor=actor, keywords=["GLOBEX-HALT"], confirmation="Globex: unsubscribed.")
     b_conversation = ConversationFactory.create(
         channel=ChannelFactory.create(tenant=b, name="Globex support"), contact=b_contact
     )
@@ -166,6 +196,7 @@ def tenants(db: None) -> Tenants:
             "number_id": b_number.pk,
             "conversation_id": b_conversation.pk,
             "message_id": b_message.pk,
+            "contact_id": b_contact.pk,
         },
         b_markers=[
             "Globex",
@@ -180,6 +211,7 @@ def tenants(db: None) -> Tenants:
             "447700900999",
             "globex-prices",
             "GLX-PDF",
+            "GLOBEX-HALT",
         ],
     )
 
@@ -249,6 +281,8 @@ def snapshot(tenant: Tenant) -> dict[str, Any]:
         "conversations": list(Conversation.objects.for_tenant(tenant).order_by("pk").values()),
         "messages": list(Message.objects.for_tenant(tenant).order_by("pk").values()),
         "attachments": list(Attachment.objects.for_tenant(tenant).order_by("pk").values()),
+        "consent_events": list(ConsentEvent.objects.for_tenant(tenant).order_by("pk").values()),
+        "consent_settings": list(ConsentSettings.objects.for_tenant(tenant).order_by("pk").values()),
         "audit": list(AuditLog.objects.for_tenant(tenant).order_by("pk").values_list("pk", flat=True)),
     }
 
@@ -286,9 +320,14 @@ def test_api_routes_hide_other_tenants(tenants, name):
         assert probe(name, API_ROUTES[name], client, tenants) == []
     else:
         # Collection routes name no object: they must answer with A's data only.
-        response = client.get(reverse(name))
-        assert response.status_code == 200
-        assert leaks(response, tenants) == []
+        for method in API_ROUTES[name]:
+            if method == "GET":
+                response = client.get(reverse(name))
+                assert response.status_code == 200
+            else:
+                response = client.post(reverse(name), POST_DATA, format="json")
+                assert response.status_code < 500
+            assert leaks(response, tenants) == [], method
 
 
 def test_own_pages_never_mention_the_other_tenant(tenants):

@@ -18,6 +18,7 @@ from django.conf import settings
 from accounts.tenancy import tenant_scope
 from inbox.events import tenant_group
 from inbox.models import Attachment, AttachmentState, Message
+from tests.accounts.factories import api_key_for
 from tests.whatsapp.conftest import connect_number
 from tests.whatsapp.simulator_fixtures import simulator  # noqa: F401 (a fixture)
 
@@ -96,3 +97,40 @@ def test_a_customer_message_travels_from_phone_to_inbox(
     assert attachment.mime_type == "image/png"
     with attachment.file.open("rb") as stored_file:
         assert stored_file.read() == PNG
+
+
+def test_an_agents_reply_travels_to_the_phone_and_its_ticks_come_back(
+    world,
+    asgi_server,
+    celery_worker_process,
+    simulator,  # noqa: F811
+):
+    simulator.config.webhook_url = f"{asgi_server.url}/webhooks/whatsapp/"
+    simulator.config.app_secret = settings.WHATSAPP_APP_SECRET
+    number = connect_number(world, graph_api_base_url=simulator.url)
+    customer = {"phone_number_id": number.phone_number_id, "from": "4915112345678", "name": "Jürgen"}
+    sent = httpx.post(
+        f"{simulator.url}/_sim/inbound", json={**customer, "message": {"type": "text", "text": {"body": "Hallo?"}}}
+    ).json()
+
+    def stored() -> Message | None:
+        with tenant_scope(world.tenant):
+            return Message.objects.filter(provider_message_id=sent["id"]).first()
+
+    question = wait_for(stored)
+    _key, secret = api_key_for(world.tenant)
+    reply = httpx.post(
+        f"{asgi_server.url}/api/v1/conversations/{question.conversation_id}/messages/",
+        json={"type": "text", "text": {"body": "Ja, sie ist unterwegs."}, "context": {"message_id": sent["id"]}},
+        headers={"Authorization": f"Bearer {secret}"},
+    )
+    assert reply.status_code == 201, reply.text
+
+    def read() -> Message | None:
+        with tenant_scope(world.tenant):
+            return Message.objects.filter(pk=reply.json()["id"], status="read").first()
+
+    answer = wait_for(read)
+    assert answer.reply_to_id == question.pk
+    on_phone = httpx.get(f"{simulator.url}/_sim/messages?direction=outbound").json()["data"]
+    assert [m["request"]["text"]["body"] for m in on_phone] == ["Ja, sie ist unterwegs."]

@@ -10,14 +10,17 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.tenancy import tenant_scope
+from inbox.consent import DEFAULT_OPT_OUT_CONFIRMATION
 from inbox.models import (
     Attachment,
     AttachmentState,
+    ConsentEvent,
     Contact,
     Conversation,
     ConversationStatus,
     Message,
     MessageStatus,
+    OutboxEntry,
     Reaction,
     StatusUpdate,
     TenantEvent,
@@ -389,3 +392,44 @@ def _outbound_message(world, *, provider_message_id: str = payloads.TEXT_WAMID) 
         status=MessageStatus.SENT,
         provider_message_id=provider_message_id,
     )
+
+
+def text_from_customer(body: str) -> bytes:
+    return payloads.to_bytes(payloads.envelope(messages=[payloads.text_message(body=body)]))
+
+
+def consent_kinds(world) -> list[tuple[str, str, str]]:
+    with tenant_scope(world.tenant):
+        return list(ConsentEvent.objects.order_by("id").values_list("kind", "scope", "source"))
+
+
+def test_an_opt_out_keyword_opts_out_and_queues_the_confirmation(world, number):
+    deliver(text_from_customer(" Stop! "))
+    assert consent_kinds(world) == [("opt_out", "all", "keyword")]
+    with tenant_scope(world.tenant):
+        confirmation = Message.objects.get(direction="out")
+        assert OutboxEntry.objects.get().message == confirmation
+        types = list(TenantEvent.objects.values_list("type", flat=True))
+    assert confirmation.text == DEFAULT_OPT_OUT_CONFIRMATION
+    assert "contact.opted_out" in types
+
+
+@pytest.mark.parametrize("body", ["please don't stop", "stopping by tomorrow", "where is my order?"])
+def test_other_messages_are_not_opt_outs(world, number, body):
+    deliver(text_from_customer(body))
+    assert consent_kinds(world) == []
+
+
+def test_whatsapps_marketing_preference_is_recorded(world, number):
+    deliver("user_preferences_stop")
+    assert consent_kinds(world) == [("opt_out", "marketing", "whatsapp_preference")]
+    deliver("user_preferences_resume")
+    assert consent_kinds(world)[-1] == ("opt_in", "marketing", "whatsapp_preference")
+    with tenant_scope(world.tenant):
+        assert not PlatformUpdate.objects.filter(field="user_preferences", handled_at__isnull=True).exists()
+
+
+def test_account_updates_without_an_owner_yet_wait_unhandled(world, number):
+    deliver("template_status_approved")
+    with tenant_scope(world.tenant):
+        assert PlatformUpdate.objects.get().handled_at is None

@@ -28,6 +28,8 @@ from django.utils import timezone
 
 from accounts.tenancy import tenant_scope
 from inbox.incoming import IncomingMessage, IncomingReceipt
+from inbox.models import Message
+from inbox.services.events import lock_tenant_events
 from inbox.services.inbound import inbound_store
 from whatsapp.models import DeadLetter, PlatformUpdate, WebhookEvent, WebhookEventState, WhatsAppNumber
 from whatsapp.payloads import (
@@ -36,6 +38,7 @@ from whatsapp.payloads import (
     ParsedEnvelope,
     parse_envelope,
 )
+from whatsapp.services import platform, sender
 
 logger = logging.getLogger(__name__)
 
@@ -153,8 +156,10 @@ def _process(events: list[WebhookEvent], now: datetime) -> None:
     for tenant_id in sorted(routed.batches):
         batch = routed.batches[tenant_id]
         with tenant_scope(tenant_id):
+            lock_tenant_events(tenant_id)
+            _link_uncertain_sends(tenant_id, batch.receipts, now)
             result = inbound_store(tenant_id=tenant_id, messages=batch.messages, receipts=batch.receipts, now=now)
-            PlatformUpdate.objects.for_tenant(tenant_id).bulk_create(batch.updates, ignore_conflicts=True)
+            _store_platform_updates(tenant_id, batch.updates)
         _schedule_downloads(tenant_id, result.attachment_ids)
     DeadLetter.objects.bulk_create(routed.dead_letters, ignore_conflicts=True)
 
@@ -199,6 +204,38 @@ def _route(events: list[WebhookEvent], now: datetime) -> _Routed:
             for position, item_error in enumerate(envelope.errors)
         ]
     return routed
+
+
+def _store_platform_updates(tenant_id: int, updates: list[PlatformUpdate]) -> None:
+    """Keep each account update once (reprocessing an event repeats none), then dispatch the new ones."""
+    if not updates:
+        return
+    stored = PlatformUpdate.objects.for_tenant(tenant_id)
+    known = set(stored.filter(event__in={u.event_id for u in updates}).values_list("event_id", "position"))
+    fresh = [u for u in updates if (u.event_id, u.position) not in known]
+    platform.dispatch(stored.bulk_create(fresh))
+
+
+def _link_uncertain_sends(tenant_id: int, receipts: list[IncomingReceipt], now: datetime) -> None:
+    """Receipts naming a provider id we never stored, but carrying our callback data, answer a
+    send whose worker died before storing Meta's answer: the message gets its provider id."""
+    ours = [r for r in receipts if sender.message_id_from_callback(r.biz_opaque_callback_data) is not None]
+    if not ours:
+        return
+    known = set(
+        Message.objects.for_tenant(tenant_id)
+        .filter(provider_message_id__in={r.provider_message_id for r in ours})
+        .values_list("provider_message_id", flat=True)
+    )
+    for receipt in ours:
+        if receipt.provider_message_id not in known:
+            sender.link_receipt_to_message(
+                tenant_id=tenant_id,
+                provider_message_id=receipt.provider_message_id,
+                callback=receipt.biz_opaque_callback_data,
+                now=now,
+            )
+            known.add(receipt.provider_message_id)
 
 
 @dataclass

@@ -87,6 +87,8 @@ def number_update(*, number: WhatsAppNumber, actor: Actor, details: NumberDetail
         if getattr(details, secret):
             setattr(number, secret, getattr(details, secret))
             changed.append(secret)  # the name only: secrets never reach the audit log
+    if "access_token" in changed:
+        number.attention = ""  # a new token is the usual fix; the next failure sets it again
     if changed:
         number.updated_at = timezone.now()
         number.save()

@@ -1,0 +1,230 @@
+"""Delivering queued messages to the Graph API: re-checked, rate limited, retried, never lost.
+
+An outbox entry moves pending → sending → sent (or failed). It is marked `sending` and
+committed before the call, so a worker that dies during the call leaves a trace: the sweep
+moves such an entry to `uncertain`, and it is sent again only if no receipt carrying our
+`biz_opaque_callback_data` (relay:<message id>) shows up meanwhile. A receipt that does show
+up links the provider id to the message; a second provider id for the same message is a
+duplicate send, recorded on the message.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.tenancy import tenant_scope
+from inbox.models import Message, MessageStatus, OutboxEntry, OutboxState
+from inbox.presenters import status_event
+from inbox.services.events import Event, events_emit, lock_tenant_events
+from inbox.services.inbound import receipts_apply
+from whatsapp import ratelimit
+from whatsapp.channel import WhatsAppChannel, send_facts
+from whatsapp.client import GraphAPIError, GraphClient
+from whatsapp.models import WhatsAppNumber
+from whatsapp.policy import decide_send
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 6
+BACKOFF_BASE_SECONDS = 2.0
+BACKOFF_MAX_SECONDS = 300.0
+# A call takes seconds at most (client timeout 10 s): older `sending` entries lost their worker.
+SENDING_STALE_AFTER = timedelta(minutes=2)
+# How long an uncertain send waits for its receipt before it is sent again.
+UNCERTAIN_WAIT = timedelta(minutes=10)
+CALLBACK_PREFIX = "relay:"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one delivery attempt; `retry_in` seconds when it must be tried again."""
+
+    state: str
+    retry_in: float | None = None
+
+
+def callback_data(message_id: int) -> str:
+    return f"{CALLBACK_PREFIX}{message_id}"
+
+
+def message_id_from_callback(data: str) -> int | None:
+    if data.startswith(CALLBACK_PREFIX) and data[len(CALLBACK_PREFIX) :].isdigit():
+        return int(data[len(CALLBACK_PREFIX) :])
+    return None
+
+
+def deliver(*, tenant_id: int, outbox_id: int) -> Outcome:
+    with tenant_scope(tenant_id):
+        claimed = _claim(outbox_id, now=timezone.now())
+        if isinstance(claimed, Outcome):
+            return claimed
+        entry, message, number = claimed
+        try:
+            with GraphClient(
+                base_url=number.graph_api_base_url, version=number.graph_api_version, access_token=number.access_token
+            ) as client:
+                result = client.send_message(number.phone_number_id, _request(message))
+        except GraphAPIError as error:
+            return _record_error(entry, message, number, error, now=timezone.now())
+        _record_sent(entry, message, provider_message_id=result.message_id, now=timezone.now())
+        return Outcome("sent")
+
+
+def _claim(outbox_id: int, *, now: datetime) -> tuple[OutboxEntry, Message, WhatsAppNumber] | Outcome:
+    """Lock the entry, re-check the rules, take rate-limit slots and mark it sending (committed)."""
+    with transaction.atomic():
+        entry = (
+            OutboxEntry.objects.select_for_update(skip_locked=True)
+            .select_related("message__conversation__contact")
+            .filter(pk=outbox_id, state=OutboxState.PENDING)
+            .first()
+        )
+        if entry is None:
+            return Outcome("skipped")  # sent, failed, or being handled by another worker
+        if entry.next_attempt_at > now:
+            return Outcome("pending", retry_in=(entry.next_attempt_at - now).total_seconds())
+        message = entry.message
+        conversation = message.conversation
+        number = WhatsAppNumber.objects.get(channel_id=conversation.channel_id)
+        # The window may have closed (or the customer opted out) while the message waited.
+        decision = decide_send(send_facts(conversation=conversation, number=number, message=message.content, now=now))
+        if not decision.allowed:
+            assert decision.reason is not None
+            failure = {"code": decision.reason.value, "title": "", "details": "", "message": decision.message}
+            _fail(entry, message, failure, now=now)
+            return Outcome("refused")
+        wait = _take_rate_limit_slots(number, recipient=conversation.contact.wa_id)
+        if wait > 0:
+            return Outcome("pending", retry_in=wait)  # not an attempt: the slot was just not free yet
+        entry.state = OutboxState.SENDING
+        entry.sending_since = now
+        entry.attempts += 1
+        entry.save(update_fields=["state", "sending_since", "attempts"])
+    return entry, message, number
+
+
+def _take_rate_limit_slots(number: WhatsAppNumber, *, recipient: str) -> float:
+    """0 when this send may go now (slots taken), else the seconds to wait.
+
+    The customer's (pair) slot is taken first: it is rarely short, and a number slot taken
+    for a send that then has to wait would be lost for every other customer.
+    """
+    pair = ratelimit.take(ratelimit.pair_limit(phone_number_id=number.phone_number_id, recipient=recipient))
+    if pair > 0:
+        return pair
+    return ratelimit.take(
+        ratelimit.number_limit(phone_number_id=number.phone_number_id, messages_per_second=number.throughput_mps)
+    )
+
+
+def _request(message: Message) -> dict[str, Any]:
+    contact = message.conversation.contact
+    return {"to": contact.wa_id, **message.content, "biz_opaque_callback_data": callback_data(message.pk)}
+
+
+def _record_sent(entry: OutboxEntry, message: Message, *, provider_message_id: str, now: datetime) -> None:
+    with transaction.atomic():
+        sequence = lock_tenant_events(entry.tenant_id)
+        message.refresh_from_db(fields=["provider_message_id", "status", "content"])
+        events = []
+        if message.provider_message_id and message.provider_message_id != provider_message_id:
+            _note_duplicate(message, provider_message_id)
+        else:
+            message.provider_message_id = provider_message_id
+            if message.status == MessageStatus.QUEUED:
+                message.status = MessageStatus.ACCEPTED
+                message.status_updated_at = now
+            message.save(update_fields=["provider_message_id", "status", "status_updated_at"])
+            events.append(Event("message.status", status_event(message)))
+        OutboxEntry.objects.filter(pk=entry.pk).update(state=OutboxState.SENT, sent_at=now, last_error="")
+        # Receipts may have arrived before we stored the provider id.
+        _applied, changed = receipts_apply(
+            tenant_id=entry.tenant_id, provider_message_ids=[provider_message_id], now=now
+        )
+        events += [Event("message.status", status_event(m)) for m in changed]
+        events_emit(sequence=sequence, events=events)
+
+
+def _record_error(
+    entry: OutboxEntry, message: Message, number: WhatsAppNumber, error: GraphAPIError, *, now: datetime
+) -> Outcome:
+    logger.info("sending message %s failed: %s", message.pk, error)
+    if error.retryable and entry.attempts < MAX_ATTEMPTS:
+        delay = min(BACKOFF_MAX_SECONDS, BACKOFF_BASE_SECONDS * 2 ** (entry.attempts - 1))
+        delay *= random.uniform(0.5, 1.5)  # noqa: S311 (jitter, not security)
+        OutboxEntry.objects.filter(pk=entry.pk).update(
+            state=OutboxState.PENDING, next_attempt_at=now + timedelta(seconds=delay), last_error=str(error)[:2000]
+        )
+        return Outcome("pending", retry_in=delay)
+    if error.retry == "admin":
+        # An invalid token (190) and its kind: the number needs an admin before anything can be sent.
+        WhatsAppNumber.objects.filter(pk=number.pk).update(attention=error.human_message, updated_at=now)
+    failure = {"code": error.code, "title": error.message, "details": error.details, "message": error.human_message}
+    with transaction.atomic():
+        _fail(entry, message, failure, now=now)
+    return Outcome("failed")
+
+
+def _fail(entry: OutboxEntry, message: Message, failure: dict[str, Any], *, now: datetime) -> None:
+    sequence = lock_tenant_events(entry.tenant_id)
+    message.status = MessageStatus.FAILED
+    message.error = failure
+    message.status_updated_at = now
+    message.save(update_fields=["status", "error", "status_updated_at"])
+    OutboxEntry.objects.filter(pk=entry.pk).update(state=OutboxState.FAILED, last_error=str(failure["message"]))
+    events_emit(sequence=sequence, events=[Event("message.status", status_event(message))])
+
+
+def _note_duplicate(message: Message, provider_message_id: str) -> None:
+    """The provider accepted this message twice (a crash between its answer and our commit)."""
+    duplicates = list(message.content.get("_duplicate_provider_ids", []))
+    if provider_message_id not in duplicates:
+        duplicates.append(provider_message_id)
+        logger.warning("message %s was sent twice: %s and %s", message.pk, message.provider_message_id, duplicates)
+        Message.objects.filter(pk=message.pk).update(content={**message.content, "_duplicate_provider_ids": duplicates})
+
+
+def link_receipt_to_message(*, tenant_id: int, provider_message_id: str, callback: str, now: datetime) -> bool:
+    """A receipt for a provider id we don't know, carrying our callback data: the answer to an
+    uncertain send. Links it (or records a duplicate); True when it was ours."""
+    message_id = message_id_from_callback(callback)
+    if message_id is None:
+        return False
+    message = Message.objects.for_tenant(tenant_id).filter(pk=message_id).first()
+    if message is None:
+        return False
+    if message.provider_message_id is None:
+        message.provider_message_id = provider_message_id
+        message.save(update_fields=["provider_message_id"])
+        OutboxEntry.objects.for_tenant(tenant_id).filter(message=message).exclude(state=OutboxState.SENT).update(
+            state=OutboxState.SENT, sent_at=now, last_error=""
+        )
+    elif message.provider_message_id != provider_message_id:
+        _note_duplicate(message, provider_message_id)
+    return True
+
+
+def sweep(*, now: datetime | None = None) -> dict[str, int]:
+    """Run by beat: re-queue entries whose wake-up was lost, and settle sends whose worker died."""
+    now = now or timezone.now()
+    # Across tenants on purpose: housekeeping of the queue itself.
+    open_entries = OutboxEntry.objects.unscoped()
+    stale = open_entries.filter(state=OutboxState.SENDING, sending_since__lt=now - SENDING_STALE_AFTER)
+    became_uncertain = stale.update(state=OutboxState.UNCERTAIN)
+    resend = open_entries.filter(state=OutboxState.UNCERTAIN, sending_since__lt=now - UNCERTAIN_WAIT)
+    resent = resend.update(state=OutboxState.PENDING, next_attempt_at=now)
+    due = list(
+        open_entries.filter(state=OutboxState.PENDING, next_attempt_at__lte=now - timedelta(seconds=30)).values_list(
+            "tenant_id", "pk"
+        )[:1000]
+    )
+    for tenant_id, outbox_id in due:
+        WhatsAppChannel().schedule_delivery(tenant_id=tenant_id, outbox_id=outbox_id)
+    return {"uncertain": became_uncertain, "resent": resent, "requeued": len(due)}
