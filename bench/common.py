@@ -107,3 +107,41 @@ def celery_workers(environ: dict[str, str], *, concurrency: int) -> Iterator[sub
     finally:
         process.terminate()
         process.wait(timeout=60)
+
+
+def cpu_seconds_by_role() -> dict[str, float]:
+    """CPU time used so far by each part of the stack on this machine (user + system, with children)."""
+    import psutil
+
+    roles = {
+        "web (uvicorn)": "uvicorn",
+        "workers (celery)": "celery",
+        "simulator": "whatsapp_simulator",
+        "postgresql": "postgres",
+        "redis": "redis-server",
+    }
+    totals = dict.fromkeys([*roles, "benchmark client"], 0.0)
+    counted: set[int] = set()
+    for process in psutil.process_iter(["pid", "cmdline", "name"]):
+        try:
+            command = " ".join(process.info["cmdline"] or []) or (process.info["name"] or "")
+            role = next((r for r, marker in roles.items() if marker in command), None)
+            if process.pid == os.getpid():
+                role = "benchmark client"
+            if role is None or process.pid in counted:
+                continue
+            # uvicorn's workers are spawned children whose command line doesn't say uvicorn.
+            family = [process, *process.children(recursive=True)] if role == "web (uvicorn)" else [process]
+            for member in family:
+                if member.pid not in counted:
+                    times = member.cpu_times()
+                    totals[role] += times.user + times.system
+                    counted.add(member.pid)
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+    return totals
+
+
+def cpu_used_since(before: dict[str, float]) -> dict[str, float]:
+    after = cpu_seconds_by_role()
+    return {role: after[role] - before.get(role, 0.0) for role in after}

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from inbox.models import Conversation, Message
+from inbox.models import Channel, Conversation, Message
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,13 @@ class PreparedSend:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class UploadedFile:
+    provider_media_id: str
+    # The message type it is sent as: image, video, audio, document or sticker.
+    message_type: str
+
+
 class ChannelPlugin(Protocol):
     kind: str
 
@@ -36,6 +43,14 @@ class ChannelPlugin(Protocol):
 
     def schedule_delivery(self, *, tenant_id: int, outbox_id: int) -> None:
         """Queue the delivery of an outbox entry (called after the commit that wrote it)."""
+        ...
+
+    def upload_media(self, *, channel: Channel, data: bytes, mime_type: str, filename: str) -> UploadedFile:
+        """Check a file against the channel's rules and upload it. Raises ServiceError when refused."""
+        ...
+
+    def schedule_read_receipt(self, *, tenant_id: int, message_id: int, typing: bool) -> None:
+        """Queue telling the customer their message was read (and, `typing`, that we are typing)."""
         ...
 
 

@@ -235,6 +235,27 @@ class Attachment(TenantOwnedModel):
     created_at = models.DateTimeField(default=timezone.now)
 
 
+class UploadedMedia(TenantOwnedModel):
+    """A file an agent or API client uploaded to send: kept here, and at the provider under its id."""
+
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="+")
+    provider_media_id = models.CharField(max_length=128)
+    message_type = models.CharField(max_length=16, choices=MessageType.choices)
+    file = models.FileField(upload_to="uploads/%Y/%m/", max_length=255)
+    mime_type = models.CharField(max_length=128)
+    filename = models.CharField(max_length=255)
+    size = models.PositiveBigIntegerField()
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["tenant", "channel", "provider_media_id"], name="uploaded_media_once")
+        ]
+
+
 class StatusUpdate(TenantOwnedModel):
     """A delivery receipt from the provider, kept once per (message, status).
 

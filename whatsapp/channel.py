@@ -5,6 +5,7 @@ Registered with the inbox's channel registry when the app starts (apps.py).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -13,13 +14,19 @@ from celery import current_app
 from django.utils.translation import gettext as _
 
 from accounts.errors import ServiceError
-from inbox.channels import PreparedSend
-from inbox.models import ChannelKind, Conversation, Message
+from accounts.tenancy import tenant_scope
+from inbox.channels import PreparedSend, UploadedFile
+from inbox.models import Channel, ChannelKind, Conversation, Message
 from whatsapp import payloads_out, selectors
+from whatsapp.client import GraphAPIError
+from whatsapp.media_rules import media_kind, media_problem
 from whatsapp.models import WhatsAppNumber
 from whatsapp.policy import SendFacts, decide_send
 
+logger = logging.getLogger(__name__)
+
 DELIVERY_TASK = "whatsapp.tasks.outbox_deliver"
+READ_RECEIPT_TASK = "whatsapp.tasks.read_receipt"
 # Agents' and API clients' messages have their own queue, so a backlog of webhooks never delays them.
 OUTBOUND_QUEUE = "outbound"
 
@@ -47,6 +54,27 @@ class WhatsAppChannel:
             DELIVERY_TASK, kwargs={"tenant_id": tenant_id, "outbox_id": outbox_id}, queue=OUTBOUND_QUEUE
         )
 
+    def upload_media(self, *, channel: Channel, data: bytes, mime_type: str, filename: str) -> UploadedFile:
+        problem = media_problem(mime_type=mime_type, data=data)
+        if problem:
+            raise ServiceError(problem, code="invalid_media")
+        number = WhatsAppNumber.objects.for_tenant(channel.tenant_id).get(channel=channel)
+        try:
+            with number.graph_client() as client:
+                media_id = client.upload_media(
+                    number.phone_number_id, data=data, mime_type=mime_type, filename=filename
+                )
+        except GraphAPIError as error:
+            raise ServiceError(error.human_message, code="upload_failed", http_status=502) from error
+        return UploadedFile(provider_media_id=media_id, message_type=media_kind(mime_type))
+
+    def schedule_read_receipt(self, *, tenant_id: int, message_id: int, typing: bool) -> None:
+        current_app.send_task(
+            READ_RECEIPT_TASK,
+            kwargs={"tenant_id": tenant_id, "message_id": message_id, "typing": typing},
+            queue=OUTBOUND_QUEUE,
+        )
+
     def _reply_target(self, conversation: Conversation, message: Mapping[str, Any]) -> Message | None:
         target_id = payloads_out.referenced_message_id(message)
         if not target_id:
@@ -58,6 +86,23 @@ class WhatsAppChannel:
                 code="invalid_message",
             )
         return target
+
+
+def read_receipt(*, tenant_id: int, message_id: int, typing: bool) -> None:
+    """Mark the customer's message read at WhatsApp (blue ticks), with a typing indicator if asked.
+
+    Best effort: a message older than 30 days, or a failure, only means no blue ticks.
+    """
+    with tenant_scope(tenant_id):
+        message = Message.objects.select_related("conversation").filter(pk=message_id).first()
+        if message is None or not message.provider_message_id:
+            return
+        number = WhatsAppNumber.objects.get(channel_id=message.conversation.channel_id)
+        try:
+            with number.graph_client() as client:
+                client.mark_read(number.phone_number_id, message.provider_message_id, typing=typing)
+        except GraphAPIError as error:
+            logger.info("read receipt for message %s not sent: %s", message_id, error)
 
 
 def send_facts(

@@ -12,10 +12,12 @@ import binascii
 import hashlib
 import hmac
 import json
+import os
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 from urllib.parse import quote
 
 import httpx
@@ -399,8 +401,39 @@ class SendResult:
     message_status: str | None = None
 
 
+class _SharedConnections:
+    """One httpx client (its connection pool and TLS context) per process and base URL.
+
+    Making an httpx client loads the CA bundle (about 27 ms here), and a new one per call also
+    costs a TCP and TLS handshake per message; workers share these instead. Per process: a
+    forked worker starts its own.
+    """
+
+    lock = threading.Lock()
+    pid = 0
+    clients: ClassVar[dict[tuple[str, float], httpx.Client]] = {}
+
+    @classmethod
+    def get(cls, base_url: str, timeout: float) -> httpx.Client:
+        with cls.lock:
+            if cls.pid != os.getpid():
+                cls.pid, cls.clients = os.getpid(), {}
+            key = (base_url, timeout)
+            if key not in cls.clients:
+                cls.clients[key] = httpx.Client(timeout=_timeout(timeout))
+            return cls.clients[key]
+
+
+def _timeout(seconds: float) -> httpx.Timeout:
+    return httpx.Timeout(seconds, connect=min(seconds, CONNECT_TIMEOUT_SECONDS))
+
+
 class GraphClient:
-    """A connection to the Graph API as one access token; use as a context manager or call close()."""
+    """Calls to the Graph API as one access token; use as a context manager or call close().
+
+    Without a transport of its own it uses the process's shared connections to `base_url`,
+    which close() leaves open for the next client.
+    """
 
     def __init__(
         self,
@@ -414,12 +447,12 @@ class GraphClient:
         self.base_url = base_url.rstrip("/")
         self.version = version.strip("/")
         # Without a token no header at all: Graph then answers 190, as it does to a bad token.
-        headers = {"Authorization": f"Bearer {access_token}"} if access_token else {}
-        self._http = httpx.Client(
-            headers=headers,
-            timeout=httpx.Timeout(timeout, connect=min(timeout, CONNECT_TIMEOUT_SECONDS)),
-            transport=transport,
-        )
+        self._headers = {"Authorization": f"Bearer {access_token}"} if access_token else {}
+        self._owns_http = transport is not None
+        if transport is not None:
+            self._http = httpx.Client(timeout=_timeout(timeout), transport=transport)
+        else:
+            self._http = _SharedConnections.get(self.base_url, timeout)
 
     def __repr__(self) -> str:
         # No token here: reprs end up in logs and error reports.
@@ -437,7 +470,8 @@ class GraphClient:
         self.close()
 
     def close(self) -> None:
-        self._http.close()
+        if self._owns_http:
+            self._http.close()
 
     # Messages (whatsapp-cloud-api.md §4)
 
@@ -497,7 +531,7 @@ class GraphClient:
         A 404 means the URL expired: fetch a fresh one with `get_media` and try again.
         """
         try:
-            with self._http.stream("GET", url, follow_redirects=True) as response:
+            with self._http.stream("GET", url, headers=self._headers, follow_redirects=True) as response:
                 if response.status_code == 404:
                     raise MediaURLExpiredError
                 if response.status_code != 200:
@@ -538,7 +572,7 @@ class GraphClient:
         """Call `{base_url}/{version}/{path}`; the JSON object answered, or a GraphAPIError."""
         url = f"{self.base_url}/{self.version}/{path.lstrip('/')}"
         try:
-            response = self._http.request(method, url, **kwargs)
+            response = self._http.request(method, url, headers=self._headers, **kwargs)
         except httpx.TransportError as error:
             raise GraphTransportError(_describe_transport_error(error)) from error
         if not response.is_success:

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.crypto import EncryptedTextField
 from accounts.tenancy import TenantOwnedModel
+from whatsapp.client import GraphClient
 
 DEFAULT_GRAPH_API_BASE_URL = "https://graph.facebook.com"
 DEFAULT_GRAPH_API_VERSION = "v25.0"
@@ -39,6 +40,12 @@ class WhatsAppNumber(TenantOwnedModel):
 
     def __str__(self) -> str:
         return self.display_phone_number
+
+    def graph_client(self) -> GraphClient:
+        """A client of the Graph API (or BSP, or simulator) this number is reached through."""
+        return GraphClient(
+            base_url=self.graph_api_base_url, version=self.graph_api_version, access_token=self.access_token
+        )
 
 
 class WebhookEventState(models.TextChoices):

@@ -45,7 +45,7 @@ def last_inbound_at(*, conversation: Conversation) -> datetime | None:
 
 
 def consent_state(*, conversation: Conversation) -> ConsentState:
-    return consent_state_of(tenant=conversation.tenant, contact=conversation.contact)
+    return consent_state_of(tenant=conversation.tenant_id, contact=conversation.contact)
 
 
 def template_for(*, number: WhatsAppNumber, message: Mapping[str, Any]) -> dict[str, Any] | None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from whatsapp.channel import DELIVERY_TASK, OUTBOUND_QUEUE
+from whatsapp import channel
+from whatsapp.channel import DELIVERY_TASK, OUTBOUND_QUEUE, READ_RECEIPT_TASK
 from whatsapp.services import ingest, media, sender
 
 
@@ -45,6 +46,11 @@ def outbox_deliver(*, tenant_id: int, outbox_id: int) -> str:
             kwargs={"tenant_id": tenant_id, "outbox_id": outbox_id}, countdown=outcome.retry_in, queue=OUTBOUND_QUEUE
         )
     return outcome.state
+
+
+@shared_task(name=READ_RECEIPT_TASK, queue=OUTBOUND_QUEUE)
+def read_receipt(*, tenant_id: int, message_id: int, typing: bool) -> None:
+    channel.read_receipt(tenant_id=tenant_id, message_id=message_id, typing=typing)
 
 
 @shared_task(name="whatsapp.tasks.outbox_sweep")

@@ -7,7 +7,7 @@ from inbox.api.contacts import (
     ContactOptInView,
     ContactOptOutView,
 )
-from inbox.api.sending import MessageDetailView, MessageSendView
+from inbox.api.sending import ConversationReadView, MediaUploadView, MessageDetailView, MessageSendView
 from inbox.api.views import (
     ConversationDetailView,
     ConversationListView,
@@ -24,6 +24,8 @@ urlpatterns = [
         name="api_conversation_messages",
     ),
     path("messages/", MessageSendView.as_view(), name="api_messages"),
+    path("media/", MediaUploadView.as_view(), name="api_media"),
+    path("conversations/<int:conversation_id>/read/", ConversationReadView.as_view(), name="api_conversation_read"),
     path("messages/<int:message_id>/", MessageDetailView.as_view(), name="api_message"),
     path("messages/<int:message_id>/media/", MessageMediaView.as_view(), name="api_message_media"),
     path("contacts/", ContactListView.as_view(), name="api_contacts"),

@@ -7,15 +7,21 @@ one transaction; the channel's delivery picks the entry up after the commit.
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import Any
 
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import F
 
 from accounts.services import Actor
 from inbox.channels import plugin_for
 from inbox.models import (
+    MEDIA_TYPES,
+    Attachment,
+    AttachmentState,
     Channel,
     Contact,
     Conversation,
@@ -24,6 +30,7 @@ from inbox.models import (
     Message,
     MessageStatus,
     OutboxEntry,
+    UploadedMedia,
 )
 from inbox.presenters import conversation_event, message_event
 from inbox.services.events import Event, events_emit, lock_tenant_events
@@ -52,6 +59,7 @@ def send_message(*, conversation: Conversation, payload: dict[str, Any], actor: 
         sent_at=now,
         created_at=now,
     )
+    _attach_uploaded_file(message, channel=channel)
     outbox = OutboxEntry.objects.for_tenant(tenant_id).create(
         tenant_id=tenant_id, message=message, next_attempt_at=now, created_at=now
     )
@@ -71,6 +79,70 @@ def send_message(*, conversation: Conversation, payload: dict[str, Any], actor: 
     )
     transaction.on_commit(lambda: plugin.schedule_delivery(tenant_id=tenant_id, outbox_id=outbox.pk))
     return message
+
+
+def _attach_uploaded_file(message: Message, *, channel: Channel) -> None:
+    """A media message sent by the id of a file uploaded here shows that file in the thread."""
+    media = message.content.get(message.type) if message.type in MEDIA_TYPES else None
+    media_id = media.get("id") if isinstance(media, dict) else None
+    if not media_id:
+        return
+    uploaded = (
+        UploadedMedia.objects.for_tenant(message.tenant_id).filter(channel=channel, provider_media_id=media_id).first()
+    )
+    if uploaded is None:
+        return
+    Attachment.objects.for_tenant(message.tenant_id).create(
+        tenant_id=message.tenant_id,
+        message=message,
+        provider_media_id=media_id,
+        mime_type=uploaded.mime_type,
+        filename=uploaded.filename,
+        size=uploaded.size,
+        file=uploaded.file.name,
+        state=AttachmentState.READY,
+    )
+
+
+def media_upload(*, channel: Channel, data: bytes, filename: str, mime_type: str, actor: Actor) -> UploadedMedia:
+    """Keep an agent's file and upload it to the channel; send it afterwards by its media id."""
+    plugin = plugin_for(channel.kind)
+    uploaded = plugin.upload_media(channel=channel, data=data, mime_type=mime_type, filename=filename)
+    path = default_storage.save(f"uploads/{channel.tenant_id}/{uuid.uuid4().hex}-{filename}", ContentFile(data))
+    return UploadedMedia.objects.for_tenant(channel.tenant_id).create(
+        tenant_id=channel.tenant_id,
+        channel=channel,
+        provider_media_id=uploaded.provider_media_id,
+        message_type=uploaded.message_type,
+        file=path,
+        mime_type=mime_type,
+        filename=filename,
+        size=len(data),
+        uploaded_by=actor.user,
+    )
+
+
+@transaction.atomic
+def conversation_read(*, conversation: Conversation, typing: bool = False) -> None:
+    """The agent read the conversation: its unread count resets, and the customer sees blue ticks
+    on their latest message (with "typing…" when the agent is writing)."""
+    tenant_id = conversation.tenant_id
+    sequence = lock_tenant_events(tenant_id)
+    latest = (
+        Message.objects.for_tenant(tenant_id)
+        .filter(conversation=conversation, direction=Direction.INBOUND, provider_message_id__isnull=False)
+        .order_by("-sent_at", "-id")
+        .first()
+    )
+    if conversation.unread_count:
+        conversation.unread_count = 0
+        conversation.save(update_fields=["unread_count"])
+        events_emit(sequence=sequence, events=[Event("conversation.updated", conversation_event(conversation))])
+    if latest is not None:
+        plugin = plugin_for(Channel.objects.for_tenant(tenant_id).get(pk=conversation.channel_id).kind)
+        transaction.on_commit(
+            lambda: plugin.schedule_read_receipt(tenant_id=tenant_id, message_id=latest.pk, typing=typing)
+        )
 
 
 @transaction.atomic

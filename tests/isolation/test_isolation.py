@@ -90,6 +90,8 @@ API_ROUTES = {
     "api_conversation": ["GET"],
     "api_conversation_messages": ["GET", "POST"],
     "api_messages": ["POST"],
+    "api_media": ["POST"],
+    "api_conversation_read": ["POST"],
     "api_message": ["GET"],
     "api_message_media": ["GET"],
     "api_contacts": ["GET", "POST"],

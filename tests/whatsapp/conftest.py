@@ -5,16 +5,27 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import redis
 from django.conf import settings
 from django.test import Client
 
 from accounts.models import Role
 from accounts.services import Actor
 from tests.whatsapp import payloads
+from tests.whatsapp.simulator_fixtures import simulator, webhook_receiver  # noqa: F401 (fixtures for the package)
 from whatsapp.models import WhatsAppNumber
 from whatsapp.services.numbers import NumberDetails, number_connect
 
 WEBHOOK_URL = "/webhooks/whatsapp/"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits() -> None:
+    """Each test starts with the numbers' and customers' sending slots free."""
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    keys = list(client.scan_iter(f"{settings.REDIS_KEY_PREFIX}:rate:*"))
+    if keys:
+        client.delete(*keys)
 
 
 def connect_number(world: Any, *, phone_number_id: str = payloads.PHONE_NUMBER_ID, **overrides: Any) -> WhatsAppNumber:

@@ -20,7 +20,6 @@ from inbox.events import tenant_group
 from inbox.models import Attachment, AttachmentState, Message
 from tests.accounts.factories import api_key_for
 from tests.whatsapp.conftest import connect_number
-from tests.whatsapp.simulator_fixtures import simulator  # noqa: F401 (a fixture)
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -42,7 +41,7 @@ def test_a_customer_message_travels_from_phone_to_inbox(
     world,
     asgi_server,
     celery_worker_process,
-    simulator,  # noqa: F811
+    simulator,
 ):
     simulator.config.webhook_url = f"{asgi_server.url}/webhooks/whatsapp/"
     simulator.config.app_secret = settings.WHATSAPP_APP_SECRET
@@ -103,7 +102,7 @@ def test_an_agents_reply_travels_to_the_phone_and_its_ticks_come_back(
     world,
     asgi_server,
     celery_worker_process,
-    simulator,  # noqa: F811
+    simulator,
 ):
     simulator.config.webhook_url = f"{asgi_server.url}/webhooks/whatsapp/"
     simulator.config.app_secret = settings.WHATSAPP_APP_SECRET

@@ -40,7 +40,7 @@ def deliver(*names_or_bodies: str | bytes) -> None:
     for item in names_or_bodies:
         body = payloads.raw(item) if isinstance(item, str) else item
         assert post_webhook(body).status_code == 200
-    ingest.drain(linger=0)
+    ingest.drain()
 
 
 def messages(world) -> list[Message]:
@@ -296,7 +296,7 @@ def test_unknown_number_waits_and_is_processed_when_connected(world, django_capt
     assert WebhookEvent.objects.get().state == WebhookEventState.UNROUTABLE
     with django_capture_on_commit_callbacks(execute=True):
         connect_number(world, phone_number_id=payloads.UNKNOWN_PHONE_NUMBER_ID, display_phone_number="15550199999")
-    ingest.drain(linger=0)
+    ingest.drain()
     assert WebhookEvent.objects.get().state == WebhookEventState.PROCESSED
     assert len(messages(world)) == 1
 
@@ -342,7 +342,7 @@ def test_a_failing_event_is_retried_later_and_does_not_block_the_others(world, n
     # Stored behind the view's back, so it can be what the view never lets through.
     poison = WebhookEvent.objects.create(body="{not json", phone_number_ids=[payloads.PHONE_NUMBER_ID])
     assert post_webhook(payloads.raw("text")).status_code == 200
-    ingest.drain(linger=0)
+    ingest.drain()
     poison.refresh_from_db()
     assert poison.state == WebhookEventState.PENDING
     assert poison.attempts == 1
@@ -377,7 +377,7 @@ def test_concurrent_workers_store_a_duplicated_message_once(world, number):
     for worker in workers:
         worker.join()
     assert errors == []
-    ingest.drain(linger=0)
+    ingest.drain()
     assert len(messages(world)) == 1
     assert WebhookEvent.objects.filter(state=WebhookEventState.PROCESSED).count() == 6
 

@@ -13,7 +13,6 @@ from devstack.embedded import free_port
 from inbox.models import Attachment, AttachmentState
 from tests.whatsapp import payloads
 from tests.whatsapp.conftest import connect_number, post_webhook
-from tests.whatsapp.simulator_fixtures import simulator  # noqa: F401 (a fixture)
 from whatsapp.client import GraphClient
 from whatsapp.services import ingest
 from whatsapp.services.media import RetryableDownloadError, attachment_download
@@ -32,7 +31,7 @@ def receive_document(world, media_id: str, sha256: str) -> Attachment:
         "document": {"id": media_id, "mime_type": "application/pdf", "sha256": sha256, "filename": "invoice.pdf"},
     }
     assert post_webhook(payloads.to_bytes(payloads.envelope(messages=[message]))).status_code == 200
-    ingest.drain(linger=0)
+    ingest.drain()
     with tenant_scope(world.tenant):
         return Attachment.objects.get()
 
@@ -48,7 +47,7 @@ def download(world, attachment: Attachment, *, final_attempt: bool = False) -> A
         return Attachment.objects.get(pk=attachment.pk)
 
 
-def test_the_file_is_stored_with_its_name_and_type(world, simulator, settings, tmp_path):  # noqa: F811
+def test_the_file_is_stored_with_its_name_and_type(world, simulator, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     connect_number(world, graph_api_base_url=simulator.url)
     media_id = upload(simulator.url, PDF)
@@ -65,7 +64,7 @@ def test_the_file_is_stored_with_its_name_and_type(world, simulator, settings, t
         assert stored.read() == PDF
 
 
-def test_an_unknown_media_id_fails_for_good_with_a_reason(world, simulator):  # noqa: F811
+def test_an_unknown_media_id_fails_for_good_with_a_reason(world, simulator):
     connect_number(world, graph_api_base_url=simulator.url)
     attachment = download(world, receive_document(world, "424242424242", "c2hh"))
     assert attachment.state == AttachmentState.FAILED
@@ -73,7 +72,7 @@ def test_an_unknown_media_id_fails_for_good_with_a_reason(world, simulator):  # 
     assert attachment.attempts == 1
 
 
-def test_a_checksum_mismatch_is_retried_then_fails(world, simulator):  # noqa: F811
+def test_a_checksum_mismatch_is_retried_then_fails(world, simulator):
     connect_number(world, graph_api_base_url=simulator.url)
     media_id = upload(simulator.url, PDF)
     attachment = receive_document(world, media_id, base64.b64encode(hashlib.sha256(b"other").digest()).decode())

@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
-import time
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -47,10 +45,6 @@ ATTACHMENT_TASK = "whatsapp.tasks.attachment_download"
 # Set while a drain task is queued and not yet started, so a burst of webhooks queues one drain.
 DRAIN_SCHEDULED_KEY = "whatsapp:drain-scheduled"
 DRAIN_SCHEDULED_SECONDS = 5
-# A webhook process asks Redis whether a drain is queued at most this often (a round trip per
-# webhook was a third of its cost); drains linger as long, so no event waits for the sweep.
-LOCAL_SCHEDULE_SECONDS = 1.0
-LINGER_POLL_SECONDS = 0.1
 EVENTS_PER_BATCH = 200
 MAX_ATTEMPTS = 8
 
@@ -62,25 +56,8 @@ def webhook_store(*, body: str, phone_number_ids: list[str], waba_ids: list[str]
     return event
 
 
-class _LocalSchedule:
-    """When this process last made sure a drain was queued (a clock reading, per process)."""
-
-    lock = threading.Lock()
-    last = float("-inf")
-
-
 def schedule_drain() -> None:
-    """Make sure a drain is queued, asking Redis at most once per LOCAL_SCHEDULE_SECONDS.
-
-    Within that time a drain queued (by anyone) at or after the previous ask has not started
-    yet, or is lingering (see drain), so it will see this event. Without Redis the periodic
-    sweep drains.
-    """
-    now = time.monotonic()
-    with _LocalSchedule.lock:
-        if now - _LocalSchedule.last < LOCAL_SCHEDULE_SECONDS:
-            return
-        _LocalSchedule.last = now
+    """Queue a drain unless one is queued already. Without Redis, the periodic sweep drains."""
     try:
         if cache.add(DRAIN_SCHEDULED_KEY, 1, timeout=DRAIN_SCHEDULED_SECONDS):
             current_app.send_task(DRAIN_TASK)
@@ -88,24 +65,13 @@ def schedule_drain() -> None:
         logger.warning("could not schedule a webhook drain; the sweep will pick the event up", exc_info=True)
 
 
-def drain(*, linger: float = LOCAL_SCHEDULE_SECONDS) -> int:
-    """Process pending events until none is left for `linger` seconds; returns how many were handled.
-
-    Lingering covers the events whose webhook process skipped asking for a drain because it
-    had asked (and this drain was queued) less than LOCAL_SCHEDULE_SECONDS before.
-    """
+def drain() -> int:
+    """Process pending events until none is left; returns how many events were handled."""
     cache.delete(DRAIN_SCHEDULED_KEY)  # from here on, new webhooks schedule another drain
     handled = 0
-    quiet_since = time.monotonic()
-    while True:
-        count = process_next_batch()
+    while count := process_next_batch():
         handled += count
-        if count:
-            quiet_since = time.monotonic()
-        elif time.monotonic() - quiet_since >= linger:
-            return handled
-        else:
-            time.sleep(LINGER_POLL_SECONDS)
+    return handled
 
 
 def process_next_batch(*, now: datetime | None = None, limit: int = EVENTS_PER_BATCH) -> int:
@@ -320,4 +286,4 @@ def sweep(*, now: datetime | None = None, older_than: timedelta = timedelta(seco
     """Drain events left pending (a lost wake-up, Redis down): run by beat."""
     now = now or timezone.now()
     stale = WebhookEvent.objects.filter(state=WebhookEventState.PENDING, received_at__lt=now - older_than).exists()
-    return drain(linger=0) if stale else 0
+    return drain() if stale else 0

@@ -20,7 +20,7 @@ from accounts.tenancy import tenant_scope
 from inbox.models import Attachment, AttachmentState, Message
 from inbox.presenters import attachment_event
 from inbox.services.events import Event, events_emit, lock_tenant_events
-from whatsapp.client import GraphAPIError, GraphClient, sha256_matches
+from whatsapp.client import GraphAPIError, sha256_matches
 from whatsapp.models import WhatsAppNumber
 
 MAX_DOWNLOAD_ATTEMPTS = 6
@@ -66,9 +66,7 @@ class _ChecksumMismatchError(Exception):
 
 def _fetch(number: WhatsAppNumber, attachment: Attachment) -> tuple[bytes, str]:
     limit: int = settings.WHATSAPP_MEDIA_MAX_BYTES
-    with GraphClient(
-        base_url=number.graph_api_base_url, version=number.graph_api_version, access_token=number.access_token
-    ) as client:
+    with number.graph_client() as client:
         info = client.get_media(attachment.provider_media_id)
         if info.file_size and info.file_size > limit:
             raise _FileRejectedError(f"The file is larger than {limit // (1024 * 1024)} MB and was not downloaded.")

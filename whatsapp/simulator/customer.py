@@ -11,11 +11,11 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from whatsapp.media_rules import SUPPORTED_MEDIA, base_mime_type
 from whatsapp.simulator import webhooks
 from whatsapp.simulator.config import SimulatorConfig
 from whatsapp.simulator.graph import download_url
 from whatsapp.simulator.harness import SimulatorRequestError, json_object, required_text
-from whatsapp.simulator.media import SUPPORTED_MEDIA, base_mime_type
 from whatsapp.simulator.state import (
     INBOUND_MEDIA_TTL_SECONDS,
     Delivery,
