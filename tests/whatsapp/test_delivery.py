@@ -111,6 +111,30 @@ def test_a_temporary_failure_is_retried_with_backoff(world, simulator, conversat
     assert sender.deliver(tenant_id=world.tenant.pk, outbox_id=entry.pk).state == "sent"
 
 
+def test_the_pair_rate_limit_is_retried_after_a_longer_wait(world, simulator, conversation):
+    customer_wrote(simulator)
+    httpx.post(
+        f"{simulator.url}/_sim/faults", json={"scope": "messages", "error_rate": 1, "error_code": 131056, "count": 1}
+    )
+    message, entry = queue(conversation)
+    outcome = sender.deliver(tenant_id=world.tenant.pk, outbox_id=entry.pk)
+    assert outcome.state == "pending"
+    assert 4 * 0.75 <= outcome.retry_in <= 4 * 1.25  # Meta asks for 4^n seconds
+    OutboxEntry.objects.unscoped().filter(pk=entry.pk).update(next_attempt_at=timezone.now())
+    assert sender.deliver(tenant_id=world.tenant.pk, outbox_id=entry.pk).state == "sent"
+
+
+def test_a_spam_rate_limit_is_not_hammered(world, simulator, conversation):
+    customer_wrote(simulator)
+    httpx.post(
+        f"{simulator.url}/_sim/faults", json={"scope": "messages", "error_rate": 1, "error_code": 131048, "count": 1}
+    )
+    message, entry = queue(conversation)
+    assert sender.deliver(tenant_id=world.tenant.pk, outbox_id=entry.pk).state == "failed"
+    message, entry = reload(world, message, entry)
+    assert message.error["code"] == 131048
+
+
 def test_attempts_are_bounded(world, simulator, conversation):
     customer_wrote(simulator)
     httpx.post(f"{simulator.url}/_sim/faults", json={"scope": "messages", "error_rate": 1, "http_status": 503})

@@ -41,6 +41,7 @@ SENDING_STALE_AFTER = timedelta(minutes=2)
 # How long an uncertain send waits for its receipt before it is sent again.
 UNCERTAIN_WAIT = timedelta(minutes=10)
 CALLBACK_PREFIX = "relay:"
+PAIR_RATE_LIMITED = 131056
 # A wait for a sending slot up to this long is slept in the task (at 80 messages/s slots come
 # every 12.5 ms); longer ones put the task back in the queue.
 MAX_INLINE_WAIT_SECONDS = 0.5
@@ -162,13 +163,31 @@ def _record_sent(entry: OutboxEntry, message: Message, *, provider_message_id: s
             events_emit(sequence=sequence, events=[Event("message.status", status_event(m)) for m in changed])
 
 
+def _retry_delay(error: GraphAPIError, *, attempts: int) -> float | None:
+    """Seconds until the next attempt (with jitter), or None when this error is final.
+
+    Backoff-class errors (5xx, timeouts, 130429, 80007...) back off exponentially. Of the
+    "wait" class, only the pair rate (131056) is worth an automatic retry, after 4^n seconds as
+    Meta asks; the others (spam limits, the marketing cap, a paused template) would only
+    extend a block if hammered.
+    """
+    if attempts >= MAX_ATTEMPTS:
+        return None
+    if error.retryable:
+        delay = min(BACKOFF_MAX_SECONDS, BACKOFF_BASE_SECONDS * 2 ** (attempts - 1))
+    elif error.code == PAIR_RATE_LIMITED:
+        delay = min(BACKOFF_MAX_SECONDS, 4.0**attempts)
+    else:
+        return None
+    return delay * random.uniform(0.75, 1.25)  # noqa: S311 (jitter, not security)
+
+
 def _record_error(
     entry: OutboxEntry, message: Message, number: WhatsAppNumber, error: GraphAPIError, *, now: datetime
 ) -> Outcome:
     logger.info("sending message %s failed: %s", message.pk, error)
-    if error.retryable and entry.attempts < MAX_ATTEMPTS:
-        delay = min(BACKOFF_MAX_SECONDS, BACKOFF_BASE_SECONDS * 2 ** (entry.attempts - 1))
-        delay *= random.uniform(0.5, 1.5)  # noqa: S311 (jitter, not security)
+    delay = _retry_delay(error, attempts=entry.attempts)
+    if delay is not None:
         OutboxEntry.objects.filter(pk=entry.pk).update(
             state=OutboxState.PENDING, next_attempt_at=now + timedelta(seconds=delay), last_error=str(error)[:2000]
         )
