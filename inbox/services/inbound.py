@@ -37,7 +37,6 @@ from inbox.models import (
     Message,
     MessageStatus,
     MessageType,
-    Reaction,
     StatusUpdate,
 )
 from inbox.policy import matches_opt_out_keyword
@@ -47,6 +46,7 @@ from inbox.services.bulk import update_rows
 from inbox.services.consent import consent_record
 from inbox.services.events import Event, events_emit, lock_tenant_events
 from inbox.services.outbound import send_message
+from inbox.services.reactions import reaction_send_failed, reaction_set
 
 logger = logging.getLogger(__name__)
 
@@ -94,7 +94,7 @@ def inbound_store(
     result.receipts_applied, changed = receipts_apply(
         tenant_id=tenant_id, provider_message_ids={r.provider_message_id for r in receipts}, now=now
     )
-    events += [Event("message.status", status_event(m)) for m in changed]
+    events += status_change_events(changed)
     opt_out_events, confirmations = _honour_opt_out_keywords(tenant_id, stored)
     events_emit(sequence=sequence, events=events + opt_out_events)
     _confirm_opt_outs(confirmations, now=now)
@@ -324,29 +324,15 @@ def _apply_reactions(tenant_id: int, stored: Sequence[tuple[Message, IncomingMes
         target = targets.get(reaction.content["target_provider_id"])
         if target is None:
             continue  # a message we never stored (sent outside this product): the reaction row is kept
-        existing = Reaction.objects.for_tenant(tenant_id).filter(message=target, direction=Direction.INBOUND).first()
-        if existing is not None and existing.reacted_at > reaction.sent_at:
-            continue
-        emoji = reaction.content["emoji"]
-        if not emoji:
-            Reaction.objects.for_tenant(tenant_id).filter(message=target, direction=Direction.INBOUND).delete()
-        else:
-            Reaction.objects.for_tenant(tenant_id).update_or_create(
-                tenant_id=tenant_id,
-                message=target,
-                direction=Direction.INBOUND,
-                defaults={
-                    "emoji": emoji,
-                    "provider_message_id": reaction.provider_message_id or "",
-                    "reacted_at": reaction.sent_at,
-                },
-            )
-        events.append(
-            Event(
-                "message.reaction",
-                {"message_id": target.pk, "conversation_id": target.conversation_id, "direction": "in", "emoji": emoji},
-            )
+        event = reaction_set(
+            target=target,
+            direction=Direction.INBOUND,
+            emoji=reaction.content["emoji"],
+            reacted_at=reaction.sent_at,
+            provider_message_id=reaction.provider_message_id or "",
         )
+        if event is not None:
+            events.append(event)
     return events
 
 
@@ -429,6 +415,17 @@ def _apply_number_changes(tenant_id: int, stored: Sequence[tuple[Message, Incomi
         Contact.objects.for_tenant(tenant_id).filter(wa_id=incoming.wa_id).update(
             wa_id=new_wa_id, phone=f"+{new_wa_id}" if new_wa_id.isdigit() else "", updated_at=now
         )
+
+
+def status_change_events(changed: Iterable[Message]) -> list[Event]:
+    """What clients are told of messages whose status changed; a reaction that failed to send
+    also gives its target back the reaction it had."""
+    events = []
+    for message in changed:
+        events.append(Event("message.status", status_event(message)))
+        if message.status == MessageStatus.FAILED and (reverted := reaction_send_failed(message)) is not None:
+            events.append(reverted)
+    return events
 
 
 def receipts_apply(*, tenant_id: int, provider_message_ids: Iterable[str], now: datetime) -> tuple[int, list[Message]]:

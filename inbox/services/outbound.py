@@ -29,11 +29,13 @@ from inbox.models import (
     Direction,
     Message,
     MessageStatus,
+    MessageType,
     OutboxEntry,
     UploadedMedia,
 )
 from inbox.presenters import conversation_event, message_event
 from inbox.services.events import Event, events_emit, lock_tenant_events
+from inbox.services.reactions import reaction_set
 
 
 @transaction.atomic
@@ -60,6 +62,13 @@ def send_message(*, conversation: Conversation, payload: dict[str, Any], actor: 
         created_at=now,
     )
     _attach_uploaded_file(message, channel=channel)
+    events = [Event("message.created", message_event(message))]
+    if message.type == MessageType.REACTION and message.reply_to is not None:
+        # Shown on its target at once, as the customer will see it; a failed send puts it back.
+        reacted = reaction_set(
+            target=message.reply_to, direction=Direction.OUTBOUND, emoji=message.text, reacted_at=now
+        )
+        events += [reacted] if reacted else []
     outbox = OutboxEntry.objects.for_tenant(tenant_id).create(
         tenant_id=tenant_id, message=message, next_attempt_at=now, created_at=now
     )
@@ -72,10 +81,7 @@ def send_message(*, conversation: Conversation, payload: dict[str, Any], actor: 
     conversation.save(update_fields=["last_message_at", "updated_at", "unread_count", "status", "resolved_at"])
     events_emit(
         sequence=sequence,
-        events=[
-            Event("message.created", message_event(message)),
-            Event("conversation.updated", conversation_event(conversation)),
-        ],
+        events=[*events, Event("conversation.updated", conversation_event(conversation))],
     )
     transaction.on_commit(lambda: plugin.schedule_delivery(tenant_id=tenant_id, outbox_id=outbox.pk))
     return message

@@ -15,7 +15,16 @@ from rest_framework.test import APIClient
 from accounts.models import Role
 from accounts.services import Actor
 from accounts.tenancy import tenant_scope
-from inbox.models import Conversation, Message, MessageStatus, OutboxEntry, OutboxState, UploadedMedia
+from inbox.models import (
+    Conversation,
+    Direction,
+    Message,
+    MessageStatus,
+    OutboxEntry,
+    OutboxState,
+    Reaction,
+    UploadedMedia,
+)
 from inbox.services.outbound import send_message
 from templates_mgmt.models import MessageTemplate
 from tests.accounts.factories import api_key_for
@@ -116,7 +125,7 @@ def test_the_pair_rate_limit_is_retried_after_a_longer_wait(world, simulator, co
     httpx.post(
         f"{simulator.url}/_sim/faults", json={"scope": "messages", "error_rate": 1, "error_code": 131056, "count": 1}
     )
-    message, entry = queue(conversation)
+    _message, entry = queue(conversation)
     outcome = sender.deliver(tenant_id=world.tenant.pk, outbox_id=entry.pk)
     assert outcome.state == "pending"
     assert 4 * 0.75 <= outcome.retry_in <= 4 * 1.25  # Meta asks for 4^n seconds
@@ -318,3 +327,40 @@ def test_reading_a_conversation_resets_it_and_shows_blue_ticks(
     inbound = httpx.get(f"{simulator.url}/_sim/messages?direction=inbound").json()
     assert inbound["data"][-1]["read"] is True
     assert inbound["typing"] is True
+
+
+def our_reactions(world, target) -> list[str]:
+    with tenant_scope(world.tenant):
+        return list(
+            Reaction.objects.filter(message=target, direction=Direction.OUTBOUND).values_list("emoji", flat=True)
+        )
+
+
+def test_our_reaction_shows_on_its_target_at_once_and_a_failed_one_gives_back_the_last_that_was_sent(
+    world, simulator, conversation
+):
+    customer_wrote(simulator)
+    wrote = httpx.get(f"{simulator.url}/_sim/messages?direction=inbound").json()["data"][0]
+    target = MessageFactory.create(conversation=conversation, provider_message_id=wrote["id"])
+
+    def react(emoji: str) -> tuple[Message, OutboxEntry]:
+        return queue(
+            conversation, {"type": "reaction", "reaction": {"message_id": target.provider_message_id, "emoji": emoji}}
+        )
+
+    _message, entry = react("👍")
+    assert our_reactions(world, target) == ["👍"]
+    assert sender.deliver(tenant_id=world.tenant.pk, outbox_id=entry.pk).state == "sent"
+
+    httpx.post(
+        f"{simulator.url}/_sim/faults", json={"scope": "messages", "error_rate": 1, "error_code": 131048, "count": 1}
+    )
+    _message, entry = react("❤️")
+    assert our_reactions(world, target) == ["❤️"]
+    assert sender.deliver(tenant_id=world.tenant.pk, outbox_id=entry.pk).state == "failed"
+    assert our_reactions(world, target) == ["👍"]
+
+    _message, entry = react("")
+    assert our_reactions(world, target) == []
+    assert sender.deliver(tenant_id=world.tenant.pk, outbox_id=entry.pk).state == "sent"
+    assert our_reactions(world, target) == []

@@ -22,9 +22,8 @@ from django.utils import timezone
 
 from accounts.tenancy import tenant_scope
 from inbox.models import Message, MessageStatus, OutboxEntry, OutboxState
-from inbox.presenters import status_event
-from inbox.services.events import Event, events_emit, lock_tenant_events
-from inbox.services.inbound import receipts_apply
+from inbox.services.events import events_emit, lock_tenant_events
+from inbox.services.inbound import receipts_apply, status_change_events
 from whatsapp import ratelimit
 from whatsapp.channel import WhatsAppChannel, send_facts
 from whatsapp.client import GraphAPIError
@@ -160,7 +159,7 @@ def _record_sent(entry: OutboxEntry, message: Message, *, provider_message_id: s
         )
         if changed:
             sequence = lock_tenant_events(entry.tenant_id)
-            events_emit(sequence=sequence, events=[Event("message.status", status_event(m)) for m in changed])
+            events_emit(sequence=sequence, events=status_change_events(changed))
 
 
 def _retry_delay(error: GraphAPIError, *, attempts: int) -> float | None:
@@ -173,8 +172,9 @@ def _retry_delay(error: GraphAPIError, *, attempts: int) -> float | None:
     """
     if attempts >= MAX_ATTEMPTS:
         return None
+    delay: float
     if error.retryable:
-        delay = min(BACKOFF_MAX_SECONDS, BACKOFF_BASE_SECONDS * 2 ** (attempts - 1))
+        delay = min(BACKOFF_MAX_SECONDS, BACKOFF_BASE_SECONDS * 2.0 ** (attempts - 1))
     elif error.code == PAIR_RATE_LIMITED:
         delay = min(BACKOFF_MAX_SECONDS, 4.0**attempts)
     else:
@@ -208,7 +208,7 @@ def _fail(entry: OutboxEntry, message: Message, failure: dict[str, Any], *, now:
     message.status_updated_at = now
     message.save(update_fields=["status", "error", "status_updated_at"])
     OutboxEntry.objects.filter(pk=entry.pk).update(state=OutboxState.FAILED, last_error=str(failure["message"]))
-    events_emit(sequence=sequence, events=[Event("message.status", status_event(message))])
+    events_emit(sequence=sequence, events=status_change_events([message]))
 
 
 def _note_duplicate(message: Message, provider_message_id: str) -> None:
