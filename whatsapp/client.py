@@ -14,11 +14,11 @@ import hmac
 import json
 import os
 import threading
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, ClassVar, Literal
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote
 
 import httpx
 
@@ -78,6 +78,15 @@ ERROR_CODES: dict[int, ErrorCode] = {
     80007: ErrorCode(
         400, "WABA rate limit reached", "backoff",
         "The WhatsApp Business Account hit its request limit; it will be retried later.",
+    ),
+    # Not in §4.1: listed by Meta's reference of the template endpoints (and 192 seen answering them).
+    80008: ErrorCode(
+        400, "Too many calls to this WhatsApp Business Account", "backoff",
+        "Too many requests to this WhatsApp Business Account (such as creating templates); try again later.",
+    ),
+    192: ErrorCode(
+        400, "Invalid phone number", "never",
+        "WhatsApp rejected a phone number in the request as invalid.",
     ),
     130429: ErrorCode(
         400, "Throughput limit (mps) reached", "backoff",
@@ -273,6 +282,8 @@ class GraphAPIError(Exception):
         details: str = "",
         fbtrace_id: str = "",
         is_transient: bool = False,
+        user_title: str = "",
+        user_message: str = "",
     ) -> None:
         super().__init__(message)
         self.http_status = http_status
@@ -282,6 +293,10 @@ class GraphAPIError(Exception):
         self.message = message
         self.details = details
         self.fbtrace_id = fbtrace_id
+        # Meta's own sentence for people (`error_user_title`/`error_user_msg`), e.g. why a template
+        # was refused; empty when Meta gave none.
+        self.user_title = user_title
+        self.user_message = user_message
         info = error_code_info(code)
         self.retry: RetryClass = info.retry if info else _unknown_code_retry(http_status, is_transient)
         self.human_message: str = info.human_message if info else _unknown_code_message(http_status)
@@ -399,6 +414,63 @@ class SendResult:
     input: str  # the `to` (or `recipient`) as sent
     # "accepted", "held_for_quality_assessment" or "paused"; mainly given for templates.
     message_status: str | None = None
+
+
+@dataclass(frozen=True)
+class TemplateCreated:
+    """What `POST /{waba-id}/message_templates` answers: usually PENDING; the review's outcome
+    arrives as a `message_template_status_update` webhook."""
+
+    id: str
+    status: str
+    category: str  # as submitted; the review may recategorise it (`template_category_update`)
+
+
+@dataclass(frozen=True)
+class TemplateInfo:
+    """A template as Graph lists or reads it. Fields that were not asked for (`fields`) or that
+    Graph left out are empty; `raw` holds everything Graph answered."""
+
+    id: str
+    name: str = ""
+    language: str = ""
+    status: str = ""
+    category: str = ""
+    parameter_format: str = ""
+    components: tuple[dict[str, Any], ...] = field(default=(), hash=False)
+    previous_category: str | None = None
+    rejected_reason: str | None = None
+    quality_score: str | None = None  # GREEN, YELLOW, RED or UNKNOWN
+    message_send_ttl_seconds: int | None = None
+    raw: Mapping[str, Any] = field(default_factory=dict, hash=False, compare=False, repr=False)
+
+
+def _template_info(item: object) -> TemplateInfo:
+    if not isinstance(item, dict) or "id" not in item:
+        raise _unexpected_body(200, "template without an id")
+    components = item.get("components")
+    quality = item.get("quality_score")
+    ttl = item.get("message_send_ttl_seconds")
+
+    def text(key: str) -> str:
+        value = item.get(key)
+        return str(value) if value is not None else ""
+
+    return TemplateInfo(
+        id=str(item["id"]),
+        name=text("name"),
+        language=text("language"),
+        status=text("status"),
+        category=text("category"),
+        parameter_format=text("parameter_format"),
+        components=tuple(c for c in components if isinstance(c, dict)) if isinstance(components, list) else (),
+        previous_category=text("previous_category") or None,
+        rejected_reason=text("rejected_reason") or None,
+        # An object {"score": …, "date": …} in Graph's answers.
+        quality_score=str(quality.get("score")) if isinstance(quality, dict) and quality.get("score") else None,
+        message_send_ttl_seconds=ttl if isinstance(ttl, int) and not isinstance(ttl, bool) else None,
+        raw=item,
+    )
 
 
 class _SharedConnections:
@@ -566,13 +638,114 @@ class GraphClient:
         params = {"phone_number_id": phone_number_id} if phone_number_id else None
         self._request("DELETE", _segment(media_id), params=params)
 
+    # Templates (whatsapp-cloud-api.md §6)
+
+    def create_template(self, waba_id: str, body: Mapping[str, Any]) -> TemplateCreated:
+        """Submit a template for review: `body` is Meta's creation body (name, language, category,
+        parameter_format, components with their examples)."""
+        answer = self._request("POST", f"{_segment(waba_id)}/message_templates", json=dict(body))
+        try:
+            return TemplateCreated(id=str(answer["id"]), status=str(answer["status"]), category=str(answer["category"]))
+        except KeyError as error:
+            raise _unexpected_body(200, f"template creation answer without {error}") from error
+
+    def list_templates(
+        self,
+        waba_id: str,
+        *,
+        fields: Sequence[str],
+        limit: int,
+        status: str | None = None,
+        name: str | None = None,
+    ) -> Iterator[TemplateInfo]:
+        """Every template of the WABA matching the filters, page after page of `limit`, fetched as
+        the iteration reaches them. `name` matches names containing it.
+
+        Pages are followed by their `after` cursor while Graph says there is a `next` one: the
+        `next` URL itself may name another host than ours (a BSP's proxy) and carries no token.
+        """
+        params = {"fields": fields if isinstance(fields, str) else ",".join(fields), "limit": str(limit)}
+        if status:
+            params["status"] = status
+        if name:
+            params["name"] = name
+        path = f"{_segment(waba_id)}/message_templates"
+        while True:
+            page = self._request("GET", path, params=params)
+            data = page.get("data")
+            if not isinstance(data, list):
+                raise _unexpected_body(200, "template list without data")
+            for item in data:
+                yield _template_info(item)
+            paging = page.get("paging")
+            paging = paging if isinstance(paging, dict) else {}
+            cursors = paging.get("cursors")
+            after = cursors.get("after") if isinstance(cursors, dict) else None
+            if not paging.get("next") or not after:
+                return
+            params = {**params, "after": str(after)}
+
+    def get_template(self, template_id: str, *, fields: Sequence[str] | None = None) -> TemplateInfo:
+        """One template; without `fields`, the ones Graph answers by default."""
+        params = {"fields": fields if isinstance(fields, str) else ",".join(fields)} if fields else None
+        return _template_info(self._request("GET", _segment(template_id), params=params))
+
+    def edit_template(self, template_id: str, body: Mapping[str, Any]) -> None:
+        """Edit `category`, `components` (all of them, replaced at once) or `message_send_ttl_seconds`.
+        New content sends the template back to review (PENDING)."""
+        answer = self._request("POST", _segment(template_id), json=dict(body))
+        if answer.get("success") is not True:
+            raise _unexpected_body(200, "template edit answer without success")
+
+    def delete_template(self, waba_id: str, *, name: str, hsm_id: str | None = None) -> None:
+        """Delete every language of the template `name`, or with `hsm_id` only that one template.
+        A deleted approved name can't be used again for 30 days; disabled templates can't be deleted."""
+        params = {"name": name, **({"hsm_id": hsm_id} if hsm_id else {})}
+        answer = self._request("DELETE", f"{_segment(waba_id)}/message_templates", params=params)
+        if answer.get("success") is not True:
+            raise _unexpected_body(200, "template deletion answer without success")
+
+    def unpause_template(self, template_id: str) -> None:
+        """Approve a paused template again."""
+        answer = self._request("POST", f"{_segment(template_id)}/unpause")
+        if answer.get("success") is not True:
+            raise _unexpected_body(200, "unpause answer without success")
+
+    def upload_resumable(self, app_id: str, *, data: bytes, file_name: str, mime_type: str) -> str:
+        """Upload a file through the Resumable Upload API (whatsapp-cloud-api.md §7) in one piece;
+        returns its handle ("4::…"), e.g. for a media header's `example.header_handle`."""
+        session = self._request(
+            "POST",
+            f"{_segment(app_id)}/uploads",
+            params={"file_name": file_name, "file_length": str(len(data)), "file_type": mime_type},
+        )
+        session_id = str(session.get("id") or "")
+        if not session_id.startswith("upload:"):
+            raise _unexpected_body(200, "upload session answer without an upload id")
+        # The id ends in "?sig=…": the signature travels as a query parameter, not in the path.
+        path, _, query = session_id.partition("?")
+        answer = self._request(
+            "POST",
+            quote(path, safe=":"),
+            params=parse_qsl(query) or None,
+            content=data,
+            extra_headers={"file_offset": "0"},
+        )
+        handle = answer.get("h")
+        if not isinstance(handle, str) or not handle:
+            raise _unexpected_body(200, "upload answer without a handle")
+        return handle
+
     # The one way requests are made
 
-    def _request(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+    def _request(
+        self, method: str, path: str, *, extra_headers: Mapping[str, str] | None = None, **kwargs: Any
+    ) -> dict[str, Any]:
         """Call `{base_url}/{version}/{path}`; the JSON object answered, or a GraphAPIError."""
         url = f"{self.base_url}/{self.version}/{path.lstrip('/')}"
+        headers = {**self._headers, **extra_headers} if extra_headers else self._headers
         try:
-            response = self._http.request(method, url, headers=self._headers, **kwargs)
+            response = self._http.request(method, url, headers=headers, **kwargs)
         except httpx.TransportError as error:
             raise GraphTransportError(_describe_transport_error(error)) from error
         if not response.is_success:
@@ -609,15 +782,20 @@ def _error_from_response(http_status: int, content: bytes) -> GraphAPIError:
     envelope = body.get("error") if isinstance(body, dict) else None
     if isinstance(envelope, dict):
         error_data = envelope.get("error_data")
+        user_message = str(envelope.get("error_user_msg") or "")
+        details = str(error_data.get("details") or "") if isinstance(error_data, dict) else ""
         return GraphAPIError(
             http_status=http_status,
             code=_int_or_none(envelope.get("code")),
             subcode=_int_or_none(envelope.get("error_subcode")),
             error_type=str(envelope.get("type") or ""),
             message=str(envelope.get("message") or f"HTTP {http_status}"),
-            details=str(error_data.get("details") or "") if isinstance(error_data, dict) else "",
+            # Template management errors explain themselves in error_user_msg, without error_data.
+            details=details or user_message,
             fbtrace_id=str(envelope.get("fbtrace_id") or ""),
             is_transient=envelope.get("is_transient") is True,
+            user_title=str(envelope.get("error_user_title") or ""),
+            user_message=user_message,
         )
     # A BSP's own errors (360dialog: {"meta": {"developer_message": ...}}) carry no Graph code.
     meta = body.get("meta") if isinstance(body, dict) else None

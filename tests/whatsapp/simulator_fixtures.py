@@ -21,7 +21,7 @@ from starlette.applications import Starlette
 
 from devstack.embedded import free_port
 from whatsapp.simulator import SimulatorConfig, SimulatorState, create_app
-from whatsapp.simulator.config import StatusTiming
+from whatsapp.simulator.config import StatusTiming, TemplateReview
 
 SIMULATOR_APP_SECRET = "simulator-test-app-secret"
 START_TIMEOUT_SECONDS = 10
@@ -90,6 +90,8 @@ def _test_config(public_url: str) -> SimulatorConfig:
         webhook_timeout_seconds=5.0,
         # Status webhooks of sent messages come quickly, in order.
         statuses=StatusTiming(sent_after=0.01, delivered_after=0.03, read_after=0.05),
+        # Template reviews decide at once rather than after the default 2 s.
+        template_review=TemplateReview(delay_seconds=0.01),
     )
 
 
@@ -182,6 +184,16 @@ class WebhookReceiver:
             for entry in json.loads(request.body).get("entry", []):
                 for change in entry.get("changes", []):
                     found.extend(change.get("value", {}).get("statuses", []))
+        return found
+
+    def changes(self, field: str) -> list[dict[str, Any]]:
+        """The `value` of every change of this `field` received so far (e.g. template webhooks), in order."""
+        found = []
+        for request in self.received():
+            for entry in json.loads(request.body).get("entry", []):
+                for change in entry.get("changes", []):
+                    if change.get("field") == field:
+                        found.append(change.get("value", {}))
         return found
 
     def wait_for(self, check: Callable[[WebhookReceiver], T], *, timeout: float = WAIT_SECONDS) -> T:

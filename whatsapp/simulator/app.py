@@ -11,9 +11,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from whatsapp.simulator import controls, customer, graph, messages, page
+from whatsapp.simulator import controls, customer, graph, messages, page, template_api, uploads
 from whatsapp.simulator.config import SimulatorConfig
-from whatsapp.simulator.errors import GraphError, graph_error_response
+from whatsapp.simulator.errors import GraphError, graph_error_response, object_not_found
 from whatsapp.simulator.faults import FaultInjection
 from whatsapp.simulator.harness import SimulatorRequestError, simulator_error_response
 from whatsapp.simulator.media import ATTACHMENTS_PATH
@@ -32,12 +32,23 @@ def create_app(config: SimulatorConfig, *, state: SimulatorState | None = None) 
         Route("/_sim/numbers/{phone_number_id}", controls.number_settings, methods=["GET", "POST"]),
         Route("/_sim/not_on_whatsapp", controls.not_on_whatsapp, methods=["GET", "POST", "DELETE"]),
         Route("/_sim/templates", controls.templates, methods=["GET", "POST", "DELETE"]),
+        Route("/_sim/templates/review", controls.template_review, methods=["GET", "POST"]),
+        Route("/_sim/templates/{template_id}/status", controls.template_status, methods=["POST"]),
+        Route("/_sim/templates/{template_id}/quality", controls.template_quality, methods=["POST"]),
+        Route("/_sim/templates/{template_id}/category", controls.template_category, methods=["POST"]),
         Route("/_sim/faults", controls.faults, methods=["GET", "POST", "DELETE"]),
         # Graph.
         Route(ATTACHMENTS_PATH, graph.download_media, methods=["GET"]),
         Route("/{version}/{phone_number_id}/messages", messages.messages, methods=["POST"]),
         Route("/{version}/{phone_number_id}/media", graph.upload_media, methods=["POST"]),
-        Route("/{version}/{media_id}", graph.media, methods=["GET", "DELETE"]),
+        Route(
+            "/{version}/{waba_id}/message_templates",
+            template_api.message_templates,
+            methods=["GET", "POST", "DELETE"],
+        ),
+        Route("/{version}/{template_id}/unpause", template_api.unpause, methods=["POST"]),
+        Route("/{version}/{app_id}/uploads", uploads.start_upload, methods=["POST"]),
+        Route("/{version}/{object_id}", graph_node, methods=["GET", "POST", "DELETE"]),
     ]
     app = Starlette(
         routes=routes,
@@ -53,6 +64,21 @@ def create_app(config: SimulatorConfig, *, state: SimulatorState | None = None) 
     # Status webhooks being delivered, held until done (see statuses.start).
     app.state.background_tasks = set[asyncio.Task[None]]()
     return app
+
+
+async def graph_node(request: Request) -> Response:
+    """`/{version}/{id}` names an upload session, a template or a media object: Graph tells them
+    apart by the id, and so does the simulator."""
+    object_id = request.path_params["object_id"]
+    if object_id.startswith("upload:"):
+        return await uploads.upload_session(request)
+    state: SimulatorState = request.app.state.simulator
+    if request.method != "DELETE" and state.templates.get(object_id) is not None:
+        return await template_api.template_node(request)
+    if request.method == "POST":
+        graph.authorize(request)
+        raise object_not_found(object_id, request.method)
+    return await graph.media(request)
 
 
 async def _http_error_response(request: Request, exception: Exception) -> Response:

@@ -1,5 +1,5 @@
 """What a running simulator is told: where to deliver webhooks, how to sign them, whom to trust,
-and how WhatsApp behaves towards the messages the business sends."""
+how WhatsApp behaves towards the messages the business sends, and how it reviews templates."""
 
 from __future__ import annotations
 
@@ -10,6 +10,14 @@ from typing import Literal
 DEFAULT_THROUGHPUT_MPS = 80
 PAIR_RATE_MESSAGES = 45
 PAIR_RATE_SECONDS = 6.0
+# §6: 100 template creations per WABA per hour; 250 templates per WABA while the business
+# portfolio is unverified (6,000 once verified).
+TEMPLATE_CREATIONS_PER_HOUR = 100
+TEMPLATES_PER_WABA = 250
+# Words that get a template rejected, with the reason the review gives (whole words, any case).
+DEFAULT_REJECTED_WORDS = {"lottery": "SCAM", "you have won": "SCAM", "idiot": "ABUSIVE_CONTENT"}
+# Words that make a UTILITY template read as promotional.
+DEFAULT_PROMOTIONAL_WORDS = ("discount", "sale", "% off", "coupon", "promo code", "limited time offer", "buy now")
 
 
 @dataclass
@@ -27,6 +35,24 @@ class StatusTiming:
     read_before_delivered: bool = False
     # True: every status webhook is delivered twice, as Meta sometimes does.
     duplicate: bool = False
+
+
+@dataclass
+class TemplateReview:
+    """How the simulated review of a created or edited template decides, and after how long.
+
+    Meta takes up to 24 h; the simulator decides after `delay_seconds`, in this order: parameters
+    placed next to each other → REJECTED (INVALID_FORMAT, as in Meta's own example); a
+    `rejected_words` hit → REJECTED with that word's reason; a UTILITY template with a
+    `promotional_words` hit → recategorised as MARKETING and approved ("recategorize", what Meta
+    does since April 2025) or REJECTED with INCORRECT_CATEGORY ("reject", Meta's older rule);
+    otherwise APPROVED.
+    """
+
+    delay_seconds: float = 2.0
+    rejected_words: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_REJECTED_WORDS))
+    promotional_words: tuple[str, ...] = DEFAULT_PROMOTIONAL_WORDS
+    promotional_utility: Literal["recategorize", "reject"] = "recategorize"
 
 
 @dataclass
@@ -55,3 +81,6 @@ class SimulatorConfig:
     throughput_mps: int = DEFAULT_THROUGHPUT_MPS
     pair_rate_messages: int = PAIR_RATE_MESSAGES
     pair_rate_seconds: float = PAIR_RATE_SECONDS
+    template_review: TemplateReview = field(default_factory=TemplateReview)
+    template_creations_per_hour: int = TEMPLATE_CREATIONS_PER_HOUR
+    templates_per_waba: int = TEMPLATES_PER_WABA

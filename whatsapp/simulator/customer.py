@@ -18,7 +18,6 @@ from whatsapp.simulator.graph import download_url
 from whatsapp.simulator.harness import SimulatorRequestError, json_object, required_text
 from whatsapp.simulator.state import (
     INBOUND_MEDIA_TTL_SECONDS,
-    Delivery,
     InboundMessage,
     MediaRecord,
     SimulatorState,
@@ -76,7 +75,7 @@ async def inbound(request: Request) -> Response:
         ),
         user_id=str(payload["user_id"]) if "user_id" in payload else None,
     )
-    delivery = await _deliver(config, state, webhooks.encode(envelope), app_secret=config.app_secret)
+    delivery = await webhooks.deliver_recorded(config, state, webhooks.encode(envelope), app_secret=config.app_secret)
     return JSONResponse({"id": message["id"], "webhook_status": delivery.final_status})
 
 
@@ -95,20 +94,9 @@ async def deliver(request: Request) -> Response:
     app_secret = request_body.get("app_secret", config.app_secret)
     if request_body.get("signed") is False:
         app_secret = None
-    delivery = await _deliver(config, state, body, app_secret=None if app_secret is None else str(app_secret))
+    signing_secret = None if app_secret is None else str(app_secret)
+    delivery = await webhooks.deliver_recorded(config, state, body, app_secret=signing_secret)
     return JSONResponse({"webhook_status": delivery.final_status, "attempts": delivery.statuses})
-
-
-async def _deliver(config: SimulatorConfig, state: SimulatorState, body: bytes, *, app_secret: str | None) -> Delivery:
-    delivery = await webhooks.deliver(
-        body,
-        url=config.webhook_url,
-        app_secret=app_secret,
-        retry_delays=config.webhook_retry_delays,
-        timeout_seconds=config.webhook_timeout_seconds,
-    )
-    state.record_delivery(delivery)
-    return delivery
 
 
 def _customer_message(message: dict[str, Any], *, wa_id: str, now: float) -> dict[str, Any]:

@@ -15,17 +15,32 @@ ERROR_CODES_HREF = "/documentation/business-messaging/whatsapp/support/error-cod
 
 
 class GraphError(Exception):
-    """Raised by a Graph endpoint handler; rendered as Meta's error envelope."""
+    """Raised by a Graph endpoint handler; rendered as Meta's error envelope.
+
+    With `user_title` and `user_message` it is one of the errors Meta writes for people (template
+    management): `error_user_title` and `error_user_msg` instead of `error_data`, and the bare
+    message ("Invalid parameter") without the `(#code)` prefix.
+    """
 
     def __init__(
-        self, code: int, message: str, *, http_status: int = 400, details: str = "", subcode: int | None = None
+        self,
+        code: int,
+        message: str,
+        *,
+        http_status: int = 400,
+        details: str = "",
+        subcode: int | None = None,
+        user_title: str = "",
+        user_message: str = "",
     ) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
         self.http_status = http_status
-        self.details = details or message
+        self.details = details or user_message or message
         self.subcode = subcode
+        self.user_title = user_title
+        self.user_message = user_message
 
 
 # Meta's HTTP status, title and details of the codes the simulator answers with on its own or
@@ -35,6 +50,11 @@ META_ERRORS: dict[int, tuple[int, str, str]] = {
     2: (503, "Service temporarily unavailable", "The service is temporarily unavailable."),
     4: (400, "Application request limit reached", "The app has reached its API call rate limit."),
     80007: (400, "Rate limit issues", "The WhatsApp Business Account has reached its rate limit."),
+    # Listed by Meta's reference of the message_templates endpoint.
+    80008: (
+        400, "There have been too many calls to this WhatsApp Business account. Wait a bit and try again.",
+        "There have been too many calls to this WhatsApp Business account. Wait a bit and try again.",
+    ),
     130429: (400, "Rate limit hit", "Cloud API message throughput has been reached."),
     131000: (500, "Something went wrong", "Something went wrong."),
     131016: (500, "Service unavailable", "A service is temporarily unavailable."),
@@ -87,14 +107,20 @@ def status_error(code: int) -> dict[str, Any]:
 
 
 def graph_error_body(error: GraphError) -> dict[str, object]:
+    is_for_people = bool(error.user_message)
     envelope: dict[str, object] = {
-        "message": f"(#{error.code}) {error.message}",
+        "message": error.message if is_for_people else f"(#{error.code}) {error.message}",
         "type": "OAuthException",
         "code": error.code,
     }
     if error.subcode is not None:
         envelope["error_subcode"] = error.subcode
-    envelope["error_data"] = {"messaging_product": "whatsapp", "details": error.details}
+    if is_for_people:
+        envelope["is_transient"] = False
+        envelope["error_user_title"] = error.user_title
+        envelope["error_user_msg"] = error.user_message
+    else:
+        envelope["error_data"] = {"messaging_product": "whatsapp", "details": error.details}
     envelope["fbtrace_id"] = "A" + "".join(secrets.choice(_TRACE_ALPHABET) for _ in range(22))
     return {"error": envelope}
 

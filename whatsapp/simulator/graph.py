@@ -1,9 +1,12 @@
-"""The Graph API endpoints the product uses (media for now), answering as Meta does: same paths
-under any `vXX.X` version, same JSON, same error envelope, same bearer-token rules."""
+"""What every Graph endpoint shares (versions, tokens, JSON bodies) and the media endpoints,
+answering as Meta does: same paths under any `vXX.X` version, same JSON, same error envelope,
+same bearer-token rules."""
 
 from __future__ import annotations
 
+import json
 import re
+from typing import Any
 from urllib.parse import urlencode
 
 from starlette.datastructures import UploadFile
@@ -25,7 +28,8 @@ def download_url(config: SimulatorConfig, media_url: MediaUrl) -> str:
 
 def bearer_token(request: Request) -> str:
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    return token.strip() if scheme.lower() == "bearer" else ""
+    # Graph takes "OAuth <token>" too, the scheme the Resumable Upload API's docs write.
+    return token.strip() if scheme.lower() in {"bearer", "oauth"} else ""
 
 
 def is_token_accepted(config: SimulatorConfig, token: str) -> bool:
@@ -50,6 +54,17 @@ def authorize(request: Request) -> tuple[SimulatorConfig, SimulatorState]:
             details="Error validating access token: the token is invalid, expired or revoked.",
         )
     return config, request.app.state.simulator
+
+
+async def json_body(request: Request) -> dict[str, Any]:
+    """The JSON object a POST carries, or the error Graph answers to anything else."""
+    try:
+        body = json.loads(await request.body())
+    except ValueError:
+        raise GraphError(100, "Invalid parameter", details="The request body must be a JSON object.") from None
+    if not isinstance(body, dict):
+        raise GraphError(100, "Invalid parameter", details="The request body must be a JSON object.")
+    return body
 
 
 def unknown_path(path: str) -> GraphError:
@@ -88,7 +103,7 @@ async def upload_media(request: Request) -> Response:
 async def media(request: Request) -> Response:
     """`GET /{version}/{media-id}` (metadata and a 5-minute URL) and `DELETE` of the same path."""
     config, state = authorize(request)
-    media_id = request.path_params["media_id"]
+    media_id = request.path_params["object_id"]
     record = state.media(media_id, phone_number_id=request.query_params.get("phone_number_id"))
     if record is None:
         raise object_not_found(media_id, request.method)

@@ -5,7 +5,6 @@ both sides of every chat for tests and the customer's phone."""
 from __future__ import annotations
 
 import copy
-import json
 from typing import Any
 
 from starlette.requests import Request
@@ -14,7 +13,7 @@ from starlette.responses import JSONResponse, Response
 from whatsapp.simulator import rules, statuses
 from whatsapp.simulator.config import SimulatorConfig
 from whatsapp.simulator.errors import GraphError, meta_error
-from whatsapp.simulator.graph import authorize
+from whatsapp.simulator.graph import authorize, json_body
 from whatsapp.simulator.preview import inbound_preview, outbound_preview
 from whatsapp.simulator.state import InboundMessage, SentMessage, SimulatorState, new_wamid
 from whatsapp.simulator.templates import Template, check_template_send
@@ -33,7 +32,7 @@ RECIPIENT_IS_SENDER = 131021
 async def messages(request: Request) -> Response:
     config, state = authorize(request)
     phone_number_id = request.path_params["phone_number_id"]
-    body = await _graph_json(request)
+    body = await json_body(request)
     if "status" in body and "type" not in body and "to" not in body:
         return _mark_read(state, phone_number_id, body)
     return _send(request, config, state, phone_number_id, body)
@@ -133,16 +132,6 @@ def _mark_read(state: SimulatorState, phone_number_id: str, body: dict[str, Any]
         raise invalid('typing_indicator must be {"type": "text"}.')
     state.mark_inbound_read(message.id, typing_until=now + TYPING_SECONDS if typing is not None else None)
     return JSONResponse({"success": True})
-
-
-async def _graph_json(request: Request) -> dict[str, Any]:
-    try:
-        body = json.loads(await request.body())
-    except ValueError:
-        raise GraphError(100, "Invalid parameter", details="The request body must be a JSON object.") from None
-    if not isinstance(body, dict):
-        raise GraphError(100, "Invalid parameter", details="The request body must be a JSON object.")
-    return body
 
 
 # The record, for tests and the customer's phone

@@ -1,6 +1,6 @@
 """What the simulator remembers, in memory: media, issued download URLs, what each customer
-wrote and when, what the business sent and its statuses, rate-limit counters, registered
-templates, injected faults and every webhook delivery. Time comes from an injectable clock,
+wrote and when, what the business sent and its statuses, rate-limit counters, templates, files
+of the Resumable Upload API, injected faults and every webhook delivery. Time comes from an injectable clock,
 so tests can move it instead of sleeping."""
 
 from __future__ import annotations
@@ -50,6 +50,39 @@ class MediaUrl:
     media_id: str
     token: str
     issued_at: float
+
+
+@dataclass
+class UploadSession:
+    """A Resumable Upload API session (§7): the file announced, and the bytes received so far."""
+
+    # "upload:<opaque>", the path segment; Meta's id adds "?sig=<signature>" after it.
+    id: str
+    signature: str
+    app_id: str
+    file_name: str
+    file_length: int
+    file_type: str
+    received: bytes = b""
+    handle: str | None = None
+
+    @property
+    def id_with_signature(self) -> str:
+        return f"{self.id}?sig={self.signature}"
+
+
+@dataclass(frozen=True)
+class UploadedFile:
+    """What a handle (`{"h": "4::…"}`) names: a file uploaded in full."""
+
+    handle: str
+    file_name: str
+    mime_type: str
+    size: int
+
+
+class UploadOffsetError(ValueError):
+    """A chunk that does not start where the session's received bytes end, or runs past the file."""
 
 
 @dataclass
@@ -132,6 +165,8 @@ class SimulatorState:
         self._sends_per_number = SlidingWindow()
         self._sends_per_pair = SlidingWindow()
         self.templates = TemplateStore()
+        self._upload_sessions: dict[str, UploadSession] = {}
+        self._uploaded_files: dict[str, UploadedFile] = {}
         self.faults = FaultStore()
         self.deliveries: list[Delivery] = []
 
@@ -305,6 +340,53 @@ class SimulatorState:
                 for message in self._sent.values()
                 if phone_number_id in {None, message.phone_number_id} and wa_id in {None, message.wa_id}
             ]
+
+    # The Resumable Upload API
+
+    def start_upload(self, *, app_id: str, file_name: str, file_length: int, file_type: str) -> UploadSession:
+        opaque = f"1:attachment:{secrets.token_hex(16)}?file_length={file_length}&file_type={file_type}"
+        session = UploadSession(
+            # URL-safe: the id is a path segment.
+            id="upload:" + base64.urlsafe_b64encode(opaque.encode()).decode().rstrip("="),
+            signature=secrets.token_urlsafe(16),
+            app_id=app_id,
+            file_name=file_name,
+            file_length=file_length,
+            file_type=file_type,
+        )
+        with self._lock:
+            self._upload_sessions[session.id] = session
+        return copy.copy(session)
+
+    def upload_session(self, session_id: str) -> UploadSession | None:
+        with self._lock:
+            session = self._upload_sessions.get(session_id)
+            return copy.copy(session) if session else None
+
+    def append_upload(self, session_id: str, *, offset: int, chunk: bytes) -> UploadSession:
+        """Add `chunk` at `offset`; once the file is complete it gets its handle."""
+        with self._lock:
+            session = self._upload_sessions[session_id]
+            if offset != len(session.received):
+                raise UploadOffsetError(f"file_offset must be {len(session.received)}, the bytes received so far")
+            if offset + len(chunk) > session.file_length:
+                raise UploadOffsetError(f"the file is {session.file_length} bytes long, as announced")
+            session.received += chunk
+            if len(session.received) == session.file_length and session.handle is None:
+                # Meta's handles start with "4::" and the base64 of the file's type.
+                mime = base64.b64encode(session.file_type.encode()).decode()
+                session.handle = f"4::{mime}:{secrets.token_urlsafe(24)}"
+                self._uploaded_files[session.handle] = UploadedFile(
+                    handle=session.handle,
+                    file_name=session.file_name,
+                    mime_type=session.file_type,
+                    size=session.file_length,
+                )
+            return copy.copy(session)
+
+    def uploaded_file(self, handle: str) -> UploadedFile | None:
+        with self._lock:
+            return self._uploaded_files.get(handle)
 
     # Webhooks
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine
 from dataclasses import dataclass
 from typing import Any
 
@@ -79,15 +78,7 @@ def start(
     duplicate: bool,
 ) -> None:
     """Deliver the statuses in the background: the send is answered at once."""
-    _run_in_background(app, _deliver_statuses(config, state, message, steps, duplicate=duplicate))
-
-
-def _run_in_background(app: Starlette, work: Coroutine[Any, Any, None]) -> None:
-    tasks: set[asyncio.Task[None]] = app.state.background_tasks
-    task = asyncio.create_task(work)
-    # The loop keeps only weak references to tasks: hold one until it is done.
-    tasks.add(task)
-    task.add_done_callback(tasks.discard)
+    webhooks.run_in_background(app, _deliver_statuses(config, state, message, steps, duplicate=duplicate))
 
 
 async def _deliver_statuses(
@@ -109,14 +100,7 @@ async def _deliver_statuses(
                 )
             )
             for _ in range(2 if duplicate else 1):
-                delivery = await webhooks.deliver(
-                    body,
-                    url=config.webhook_url,
-                    app_secret=config.app_secret,
-                    retry_delays=config.webhook_retry_delays,
-                    timeout_seconds=config.webhook_timeout_seconds,
-                )
-                state.record_delivery(delivery)
+                delivery = await webhooks.deliver_recorded(config, state, body, app_secret=config.app_secret)
             state.record_status(message.id, DeliveredStatus(step.status, status, delivery.final_status))
     except Exception:
         logger.exception("delivering the statuses of %s failed", message.id)

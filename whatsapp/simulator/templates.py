@@ -1,9 +1,10 @@
-"""Message templates the simulator knows (registered through `/_sim/templates` in Meta's creation
-shape, whatsapp-cloud-api.md §6) and the checks a template send passes: 132001, 132015, 132016,
-132000 and friends."""
+"""Message templates the simulator knows, created through Graph (`template_api`) or registered
+through `/_sim/templates` in Meta's creation shape (whatsapp-cloud-api.md §6), and the checks a
+template send passes: 132001, 132015, 132016, 132000 and friends."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import secrets
 import threading
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from whatsapp.simulator.errors import GraphError
+from whatsapp.simulator.rules import SlidingWindow
 
 NAME_PATTERN = re.compile(r"[a-z0-9_]{1,512}")
 PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z0-9_]+)\s*\}\}")
@@ -22,10 +24,16 @@ STATUSES = frozenset(
         "DELETED", "FLAGGED", "REINSTATED", "LOCKED", "ARCHIVED", "UNARCHIVED",
     }
 )  # fmt: skip
+# Deleted templates stay known (by id, and to hold their name for 30 days) but are gone for sends.
+DELETED_STATUSES = frozenset({"DELETED", "PENDING_DELETION"})
+# FLAGGED (at risk of being disabled) and LOCKED (can't be edited) templates are still approved
+# for sending, as Meta describes those events; every status not listed here answers 132001.
+SENDABLE_STATUSES = frozenset({"APPROVED", "FLAGGED", "LOCKED"})
 MEDIA_HEADER_FORMATS = frozenset({"IMAGE", "VIDEO", "DOCUMENT", "LOCATION", "GIF"})
 # What Meta writes in an authentication template's body, whose text the business does not choose.
 AUTHENTICATION_BODY = "*{{1}}* is your verification code."
 BODY_MAX_CHARACTERS = 1024
+CREATION_WINDOW_SECONDS = 3600
 
 
 class TemplateDefinitionError(ValueError):
@@ -41,8 +49,27 @@ class Template:
     category: str
     parameter_format: str
     components: list[dict[str, Any]]
-    # None: usable by any number (the simulator then does not model which WABA owns it).
+    # None: usable by any number and listed for every WABA (registered without one).
     waba_id: str | None = None
+    created_at: float = 0.0
+    # Its place in creation order: the Graph listing's order and its paging cursors.
+    sequence: int = 0
+    previous_category: str | None = None
+    rejected_reason: str = "NONE"
+    quality_score: str = "UNKNOWN"
+    quality_updated_at: float | None = None
+    message_send_ttl_seconds: int | None = None
+    # Bumped by every edit: a review decides only the revision it was started for.
+    revision: int = 0
+    # When each edit made while it was APPROVED happened (Meta limits those).
+    approved_edits: tuple[float, ...] = ()
+    pause_count: int = 0
+    # A deleted approved template holds its name and language until then.
+    name_blocked_until: float | None = None
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.status in DELETED_STATUSES
 
     def component(self, kind: str) -> dict[str, Any] | None:
         return next((c for c in self.components if str(c.get("type", "")).upper() == kind), None)
@@ -64,11 +91,21 @@ class Template:
             "category": self.category,
             "parameter_format": self.parameter_format,
             "components": self.components,
+            "quality_score": self.quality_score,
+            "rejected_reason": self.rejected_reason,
         }
 
 
-def template_from_definition(definition: dict[str, Any]) -> Template:
-    """A template from Meta's creation body plus `status` (default APPROVED) and optional `waba_id`."""
+def new_template_id() -> str:
+    """Digits, as long as Meta's (e.g. 594425479261596)."""
+    return str(10**14 + secrets.randbelow(9 * 10**14))
+
+
+def template_from_definition(definition: dict[str, Any], *, now: float = 0.0) -> Template:
+    """A template from Meta's creation body plus `status` (default APPROVED) and optional `waba_id`.
+
+    Only the shape is checked: the harness may register what Meta's review would refuse.
+    """
     name = definition.get("name")
     if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name):
         raise TemplateDefinitionError("'name' must be lowercase letters, digits and underscores (≤512)")
@@ -91,7 +128,7 @@ def template_from_definition(definition: dict[str, Any]) -> Template:
         raise TemplateDefinitionError("a template needs a BODY component")
     waba_id = definition.get("waba_id")
     return Template(
-        id=str(10**14 + secrets.randbelow(9 * 10**14)),
+        id=new_template_id(),
         name=name,
         language=language,
         status=status,
@@ -99,28 +136,69 @@ def template_from_definition(definition: dict[str, Any]) -> Template:
         parameter_format=parameter_format,
         components=components,
         waba_id=str(waba_id) if waba_id else None,
+        created_at=now,
     )
 
 
 class TemplateStore:
-    """Templates by (WABA, name, language); registering the same key again replaces it."""
+    """Every template by id, in creation order, deleted ones included (Meta keeps them too)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._templates: dict[tuple[str | None, str, str], Template] = {}
+        self._templates: dict[str, Template] = {}
+        self._next_sequence = 1
+        self._creations = SlidingWindow()
 
-    def register(self, template: Template) -> None:
+    def _add(self, template: Template) -> Template:
+        template = dataclasses.replace(template, sequence=self._next_sequence)
+        self._next_sequence += 1
+        self._templates[template.id] = template
+        return template
+
+    def register(self, template: Template) -> Template:
+        """The harness's registration: it replaces a live template of the same WABA, name and language."""
+        key = (template.waba_id, template.name, template.language)
         with self._lock:
-            self._templates[(template.waba_id, template.name, template.language)] = template
+            for old in list(self._templates.values()):
+                if (old.waba_id, old.name, old.language) == key and not old.is_deleted:
+                    del self._templates[old.id]
+            return self._add(template)
+
+    def create(self, template: Template, *, now: float, check: Callable[[list[Template], int], None]) -> Template:
+        """Add a template created through Graph, after `check(waba_templates, creations_in_the_last_hour)`
+        raises nothing; both run under one lock, so that two creations can't take the same name."""
+        with self._lock:
+            waba_templates = [t for t in self._templates.values() if t.waba_id in {None, template.waba_id}]
+            recent = self._creations.count(template.waba_id, now=now, seconds=CREATION_WINDOW_SECONDS)
+            check(waba_templates, recent)
+            self._creations.add(template.waba_id, now=now)
+            return self._add(template)
+
+    def get(self, template_id: str) -> Template | None:
+        with self._lock:
+            return self._templates.get(template_id)
+
+    def update(self, template_id: str, change: Callable[[Template], Template]) -> Template:
+        """Replace the template with `change(template)`; whatever `change` raises leaves it as it was."""
+        with self._lock:
+            template = self._templates[template_id]
+            changed = change(template)
+            self._templates[template_id] = changed
+            return changed
 
     def find(self, *, name: str, language: str, waba_id: str | None) -> Template | None:
-        """The template a number of `waba_id` (None: not known) may send."""
+        """The live template a number of `waba_id` (None: not known) may send."""
         with self._lock:
             for template in self._templates.values():
                 owned = waba_id is None or template.waba_id in {None, waba_id}
-                if owned and (template.name, template.language) == (name, language):
+                if owned and not template.is_deleted and (template.name, template.language) == (name, language):
                     return template
         return None
+
+    def for_waba(self, waba_id: str) -> list[Template]:
+        """The WABA's templates (and those registered without one), newest first."""
+        with self._lock:
+            return [t for t in reversed(self._templates.values()) if t.waba_id in {None, waba_id}]
 
     def all(self) -> list[Template]:
         with self._lock:
@@ -136,7 +214,7 @@ class TemplateStore:
 
 def check_template_send(template: Template | None, *, name: str, language: str, components: list[Any]) -> None:
     """Raise the GraphError Meta answers to this template send, if any."""
-    if template is None or template.status not in {"APPROVED", "PAUSED", "DISABLED"}:
+    if template is None or template.status not in {*SENDABLE_STATUSES, "PAUSED", "DISABLED"}:
         raise GraphError(
             132001,
             "Template name does not exist in the translation",

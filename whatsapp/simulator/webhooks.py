@@ -7,13 +7,16 @@ import asyncio
 import functools
 import json
 import ssl
+from collections.abc import Coroutine
 from typing import Any
 
 import httpx
+from starlette.applications import Starlette
 
 from whatsapp.signatures import HEADER as SIGNATURE_HEADER
 from whatsapp.signatures import sign
-from whatsapp.simulator.state import Delivery
+from whatsapp.simulator.config import SimulatorConfig
+from whatsapp.simulator.state import Delivery, SimulatorState
 
 # Meta's crawler name, which its webhook requests carry.
 USER_AGENT = "facebookexternalua"
@@ -77,6 +80,30 @@ async def deliver(
     return delivery
 
 
+async def deliver_recorded(
+    config: SimulatorConfig, state: SimulatorState, body: bytes, *, app_secret: str | None
+) -> Delivery:
+    """Deliver `body` to the configured webhook URL with the configured retries, and record it."""
+    delivery = await deliver(
+        body,
+        url=config.webhook_url,
+        app_secret=app_secret,
+        retry_delays=config.webhook_retry_delays,
+        timeout_seconds=config.webhook_timeout_seconds,
+    )
+    state.record_delivery(delivery)
+    return delivery
+
+
+def run_in_background(app: Starlette, work: Coroutine[Any, Any, None]) -> None:
+    """Run `work` after the request that started it has been answered."""
+    tasks: set[asyncio.Task[None]] = app.state.background_tasks
+    task = asyncio.create_task(work)
+    # The loop keeps only weak references to tasks: hold one until it is done.
+    tasks.add(task)
+    task.add_done_callback(tasks.discard)
+
+
 @functools.cache
 def _tls_context() -> ssl.SSLContext:
     # Building one takes ~20 ms; a busy simulator delivers hundreds of webhooks a second.
@@ -95,4 +122,13 @@ def statuses_envelope(
     return {
         "object": "whatsapp_business_account",
         "entry": [{"id": waba_id, "changes": [{"value": value, "field": "messages"}]}],
+    }
+
+
+def template_envelope(*, waba_id: str, time: int, field: str, value: dict[str, Any]) -> dict[str, Any]:
+    """One template change (§6): `message_template_status_update`, `message_template_quality_update`
+    or `template_category_update`; unlike `messages` changes, the entry carries its `time`."""
+    return {
+        "object": "whatsapp_business_account",
+        "entry": [{"id": waba_id, "time": time, "changes": [{"value": value, "field": field}]}],
     }

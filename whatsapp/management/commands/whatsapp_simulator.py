@@ -2,8 +2,10 @@
 
 It fakes the Graph API for the numbers that point at it (media, sending with WhatsApp's rules and
 status webhooks) and plays the customer's phone, delivering signed webhooks to this product (by
-default the one `make run` serves on PORT). Its behaviour can be changed while it runs through
-`/_sim/config`, `/_sim/numbers/{id}`, `/_sim/templates`, `/_sim/not_on_whatsapp` and `/_sim/faults`.
+default the one `make run` serves on PORT), and reviews the templates submitted to it. Its behaviour
+can be changed while it runs through `/_sim/config`, `/_sim/numbers/{id}`, `/_sim/templates`
+(and `/_sim/templates/review`, `/_sim/templates/{id}/status|quality|category`),
+`/_sim/not_on_whatsapp` and `/_sim/faults`.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
 from whatsapp.simulator import SimulatorConfig, create_app
+from whatsapp.simulator.config import TemplateReview
 
 
 def _product_port() -> int:
@@ -45,6 +48,12 @@ class Command(BaseCommand):
             "does), or HTTP 400 at once (sync). Error 131047 either way.",
         )
         parser.add_argument(
+            "--template-review-delay",
+            type=float,
+            default=TemplateReview.delay_seconds,
+            help="Seconds before a submitted template is approved or rejected (Meta: up to 24 h).",
+        )
+        parser.add_argument(
             "--accept-token",
             action="append",
             dest="accepted_tokens",
@@ -62,6 +71,7 @@ class Command(BaseCommand):
             public_url=(options["public_url"] or f"http://{public_host}:{port}").rstrip("/"),
             accepted_tokens=set(options["accepted_tokens"]) if options["accepted_tokens"] else None,
             closed_window=options["closed_window"],
+            template_review=TemplateReview(delay_seconds=options["template_review_delay"]),
         )
         if options["waba_id"]:
             config.default_waba_id = options["waba_id"]
