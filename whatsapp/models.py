@@ -114,6 +114,8 @@ class PlatformUpdate(TenantOwnedModel):
     waba_id = models.CharField(max_length=64, blank=True)
     field = models.CharField(max_length=64)
     value = models.JSONField()
+    # When Meta says it happened (the entry's time), if it says.
+    occurred_at = models.DateTimeField(null=True, blank=True)
     received_at = models.DateTimeField(default=timezone.now)
     handled_at = models.DateTimeField(null=True, blank=True)
 

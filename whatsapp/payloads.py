@@ -46,6 +46,8 @@ class ParsedAccountUpdate:
     waba_id: str
     phone_number_id: str
     value: dict[str, Any]
+    # The entry's `time` (template updates carry one), when it has one.
+    occurred_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,12 @@ class ParsedEnvelope:
 
 def _changes(envelope: Mapping[str, Any]) -> Iterator[tuple[str, str, Any]]:
     """(waba id, field, value) for every change of every entry."""
+    for waba_id, field_name, value, _time in _timed_changes(envelope):
+        yield waba_id, field_name, value
+
+
+def _timed_changes(envelope: Mapping[str, Any]) -> Iterator[tuple[str, str, Any, datetime | None]]:
+    """(waba id, field, value, the entry's time) for every change of every entry."""
     entries = envelope.get("entry")
     if not isinstance(entries, list):
         return
@@ -74,12 +82,14 @@ def _changes(envelope: Mapping[str, Any]) -> Iterator[tuple[str, str, Any]]:
         if not isinstance(entry, Mapping):
             continue
         waba_id = str(entry.get("id", ""))
+        stamp = entry.get("time")
+        entry_time = datetime.fromtimestamp(stamp, tz=UTC) if isinstance(stamp, int) and stamp > 0 else None
         changes = entry.get("changes")
         if not isinstance(changes, list):
             continue
         for change in changes:
             if isinstance(change, Mapping):
-                yield waba_id, str(change.get("field", "")), change.get("value")
+                yield waba_id, str(change.get("field", "")), change.get("value"), entry_time
 
 
 def _metadata_phone_number_id(value: Any) -> str:
@@ -286,13 +296,15 @@ def _profiles(value: Mapping[str, Any]) -> dict[str, tuple[str, str]]:
 
 def parse_envelope(envelope: Mapping[str, Any]) -> ParsedEnvelope:
     parsed = ParsedEnvelope()
-    for waba_id, field_name, value in _changes(envelope):
+    for waba_id, field_name, value, entry_time in _timed_changes(envelope):
         phone_number_id = _metadata_phone_number_id(value)
         if not isinstance(value, Mapping):
             parsed.errors.append(ItemError(field_name, phone_number_id, waba_id, value, "the change has no value"))
             continue
         if field_name != "messages":
-            parsed.account_updates.append(ParsedAccountUpdate(field_name, waba_id, phone_number_id, dict(value)))
+            parsed.account_updates.append(
+                ParsedAccountUpdate(field_name, waba_id, phone_number_id, dict(value), entry_time)
+            )
             continue
         profiles = _profiles(value)
         for kind, items in (("messages", value.get("messages")), ("statuses", value.get("statuses"))):

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from celery import shared_task
+from django.utils import timezone
 
 from whatsapp import channel
 from whatsapp.channel import DELIVERY_TASK, OUTBOUND_QUEUE, READ_RECEIPT_TASK
-from whatsapp.services import ingest, media, sender
+from whatsapp.services import ingest, media, sender, templates
 
 
 @shared_task(name=ingest.DRAIN_TASK)
@@ -56,3 +57,8 @@ def read_receipt(*, tenant_id: int, message_id: int, typing: bool) -> None:
 @shared_task(name="whatsapp.tasks.outbox_sweep")
 def outbox_sweep() -> dict[str, int]:
     return sender.sweep()
+
+
+@shared_task(name="whatsapp.tasks.templates_sync")
+def templates_sync() -> int:
+    return templates.templates_sync_all(now=timezone.now())

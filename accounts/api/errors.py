@@ -36,7 +36,7 @@ def _first_message(detail: Any) -> str:
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, ServiceError):
-        return Response(error_body(exc.code, exc.message), status=exc.http_status)
+        return Response(error_body(exc.code, exc.message, exc.details), status=exc.http_status)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound("Not found.")
     elif isinstance(exc, PermissionDenied):

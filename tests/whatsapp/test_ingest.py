@@ -430,6 +430,6 @@ def test_whatsapps_marketing_preference_is_recorded(world, number):
 
 
 def test_account_updates_without_an_owner_yet_wait_unhandled(world, number):
-    deliver("template_status_approved")
+    deliver("phone_number_quality_update")
     with tenant_scope(world.tenant):
         assert PlatformUpdate.objects.get().handled_at is None

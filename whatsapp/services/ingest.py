@@ -244,6 +244,7 @@ def _platform_update(
         waba_id=update.waba_id,
         field=update.field,
         value=update.value,
+        occurred_at=update.occurred_at,
         received_at=now,
     )
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 from inbox.models import ConsentKind, ConsentScope, ConsentSource, Contact
 from inbox.services.consent import consent_record
 from whatsapp.models import PlatformUpdate
+from whatsapp.services import templates
 
 
 def _marketing_preferences(update: PlatformUpdate) -> None:
@@ -44,6 +45,9 @@ def _marketing_preferences(update: PlatformUpdate) -> None:
 
 HANDLERS: dict[str, Callable[[PlatformUpdate], None]] = {
     "user_preferences": _marketing_preferences,
+    "message_template_status_update": templates.status_update_received,
+    "message_template_quality_update": templates.quality_update_received,
+    "template_category_update": templates.category_update_received,
 }
 
 

@@ -133,8 +133,10 @@ def _take_rate_limit_slots(number: WhatsAppNumber, *, recipient: str) -> float:
 
 
 def _request(message: Message) -> dict[str, Any]:
+    """The Graph request: the stored message JSON less our own notes on it (keys starting with "_")."""
     contact = message.conversation.contact
-    return {"to": contact.wa_id, **message.content, "biz_opaque_callback_data": callback_data(message.pk)}
+    body = {key: value for key, value in message.content.items() if not key.startswith("_")}
+    return {"to": contact.wa_id, **body, "biz_opaque_callback_data": callback_data(message.pk)}
 
 
 def _record_sent(entry: OutboxEntry, message: Message, *, provider_message_id: str, now: datetime) -> None:
