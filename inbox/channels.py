@@ -7,11 +7,13 @@ channel's kind.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from inbox.models import Channel, Conversation, Message
+from accounts.errors import ServiceError
+from inbox.models import Channel, Contact, Conversation, Message
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,21 @@ class UploadedFile:
     message_type: str
 
 
+@dataclass(frozen=True)
+class TemplateSnapshot:
+    """An approved template as a broadcast took it: its messages are built from this, not from
+    whatever the template becomes later."""
+
+    name: str
+    language: str
+    category: str
+    version: str
+    parameter_format: str
+    components: list[dict[str, Any]]
+    # What a send fills in, as a recipient names it (a CSV column), in the order of a positional list.
+    parameters: tuple[str, ...]
+
+
 class ChannelPlugin(Protocol):
     kind: str
 
@@ -51,6 +68,26 @@ class ChannelPlugin(Protocol):
 
     def schedule_read_receipt(self, *, tenant_id: int, message_id: int, typing: bool) -> None:
         """Queue telling the customer their message was read (and, `typing`, that we are typing)."""
+        ...
+
+    def check_sends(
+        self, *, channel: Channel, sends: Sequence[tuple[Contact, dict[str, Any]]], now: datetime
+    ) -> list[ServiceError | None]:
+        """Whether each message may go to its contact on the channel now, sending nothing: for each,
+        None, or the ServiceError `prepare_send` would raise. For many sends at once (broadcasts)."""
+        ...
+
+    def template_snapshot(self, *, channel: Channel, name: str, language: str) -> TemplateSnapshot:
+        """The channel's template of that name and language, as it is now. ServiceError (400)
+        `template_not_found` or `template_not_approved` when it can't be sent."""
+        ...
+
+    def template_message(
+        self, *, template: TemplateSnapshot, parameters: Mapping[str, str] | Sequence[str]
+    ) -> dict[str, Any]:
+        """The message JSON sending `template` filled with `parameters` (by name, or in the order of
+        `template.parameters`). ServiceError `template_params_invalid` when they name parameters the
+        template does not have; whether they fit it is `prepare_send`'s to decide."""
         ...
 
 

@@ -6,7 +6,7 @@ Registered with the inbox's channel registry when the app starts (apps.py).
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -15,13 +15,16 @@ from django.utils.translation import gettext as _
 
 from accounts.errors import ServiceError
 from accounts.tenancy import tenant_scope
-from inbox.channels import PreparedSend, UploadedFile
-from inbox.models import Channel, ChannelKind, Conversation, Message
-from whatsapp import payloads_out, selectors
+from inbox.channels import PreparedSend, TemplateSnapshot, UploadedFile
+from inbox.models import Channel, ChannelKind, Contact, Conversation, Message
+from inbox.policy import ConsentState
+from inbox.selectors import consent_states
+from templates_mgmt.models import MessageTemplate, TemplateStatus
+from whatsapp import payloads_out, selectors, template_fill
 from whatsapp.client import GraphAPIError
 from whatsapp.media_rules import media_kind, media_problem
 from whatsapp.models import WhatsAppNumber
-from whatsapp.policy import SendFacts, decide_send
+from whatsapp.policy import SendDecision, SendFacts, TemplateFacts, decide_send
 
 logger = logging.getLogger(__name__)
 
@@ -38,14 +41,13 @@ class WhatsAppChannel:
         message = payloads_out.validate(payload)
         number = WhatsAppNumber.objects.for_tenant(conversation.tenant_id).get(channel_id=conversation.channel_id)
         reply_to = self._reply_target(conversation, message)
-        decision = decide_send(send_facts(conversation=conversation, number=number, message=message, now=now))
-        if not decision.allowed:
-            assert decision.reason is not None
-            raise ServiceError(decision.message, code=decision.reason.value, http_status=409)
+        _raise_refusal(decide_send(send_facts(conversation=conversation, number=number, message=message, now=now)))
+        template = selectors.template_of(number=number, message=message)
         return PreparedSend(
             type=message["type"],
-            text=payloads_out.display_text(message, template=selectors.template_for(number=number, message=message)),
-            content=message,
+            text=payloads_out.display_text(message, template={"components": template.components} if template else None),
+            # A template message keeps the version it was sent with (edits change the template later).
+            content={**message, "_template_version": template.version} if template else message,
             reply_to=reply_to,
         )
 
@@ -73,6 +75,81 @@ class WhatsAppChannel:
             READ_RECEIPT_TASK,
             kwargs={"tenant_id": tenant_id, "message_id": message_id, "typing": typing},
             queue=OUTBOUND_QUEUE,
+        )
+
+    def check_sends(
+        self, *, channel: Channel, sends: Sequence[tuple[Contact, dict[str, Any]]], now: datetime
+    ) -> list[ServiceError | None]:
+        # prepare_send's rules with the facts of every contact read at once: a few queries, not a few per send.
+        number = WhatsAppNumber.objects.for_tenant(channel.tenant_id).get(channel=channel)
+        contact_ids = [contact.pk for contact, _payload in sends]
+        last_inbound = selectors.last_inbound_by_contact(
+            tenant_id=channel.tenant_id, channel_id=channel.pk, contact_ids=contact_ids
+        )
+        consents = consent_states(tenant=channel.tenant_id, contact_ids=contact_ids)
+        templates: dict[tuple[str, str], MessageTemplate | None] = {}
+        results: list[ServiceError | None] = []
+        for contact, payload in sends:
+            try:
+                message = payloads_out.validate(payload)
+                if payloads_out.referenced_message_id(message):
+                    raise ServiceError(_("A message sent to many can't quote or react to one."), code="invalid_message")
+                template = None
+                if message["type"] == "template":
+                    key = (str(message["template"]["name"]), str(message["template"]["language"]["code"]))
+                    if key not in templates:
+                        templates[key] = selectors.template_of(number=number, message=message)
+                    template = selectors.template_facts_of(templates[key], message=message)
+                facts = _facts(
+                    number=number,
+                    message=message,
+                    now=now,
+                    last_inbound_at=last_inbound.get(contact.pk),
+                    consent=consents[contact.pk],
+                    template=template,
+                )
+                _raise_refusal(decide_send(facts))
+            except ServiceError as error:
+                results.append(error)
+            else:
+                results.append(None)
+        return results
+
+    def template_snapshot(self, *, channel: Channel, name: str, language: str) -> TemplateSnapshot:
+        number = WhatsAppNumber.objects.for_tenant(channel.tenant_id).get(channel=channel)
+        template_message = {"type": "template", "template": {"name": name, "language": {"code": language}}}
+        template = selectors.template_of(number=number, message=template_message)
+        if template is None:
+            raise ServiceError(
+                _("There is no template “%(name)s” in %(language)s for %(number)s.")
+                % {"name": name, "language": language, "number": number.display_phone_number},
+                code="template_not_found",
+            )
+        if template.status != TemplateStatus.APPROVED:
+            raise ServiceError(
+                _("The template “%(name)s” (%(language)s) is not approved for sending (it is %(status)s).")
+                % {"name": name, "language": language, "status": template.get_status_display().lower()},
+                code="template_not_approved",
+            )
+        return TemplateSnapshot(
+            name=template.name,
+            language=template.language,
+            category=template.category,
+            version=str(template.version),
+            parameter_format=template.parameter_format,
+            components=list(template.components),
+            parameters=template_fill.parameter_keys(template.components, parameter_format=template.parameter_format),
+        )
+
+    def template_message(
+        self, *, template: TemplateSnapshot, parameters: Mapping[str, str] | Sequence[str]
+    ) -> dict[str, Any]:
+        return template_fill.template_message(
+            name=template.name,
+            language=template.language,
+            components=template.components,
+            parameter_format=template.parameter_format,
+            parameters=parameters,
         )
 
     def _reply_target(self, conversation: Conversation, message: Mapping[str, Any]) -> Message | None:
@@ -109,14 +186,38 @@ def send_facts(
     *, conversation: Conversation, number: WhatsAppNumber, message: Mapping[str, Any], now: datetime
 ) -> SendFacts:
     """What WhatsApp's rules need to know about sending `message` in `conversation` now."""
+    return _facts(
+        number=number,
+        message=message,
+        now=now,
+        last_inbound_at=selectors.last_inbound_at(conversation=conversation),
+        consent=selectors.consent_state(conversation=conversation),
+        template=selectors.template_facts(number=number, message=message),
+    )
+
+
+def _facts(
+    *,
+    number: WhatsAppNumber,
+    message: Mapping[str, Any],
+    now: datetime,
+    last_inbound_at: datetime | None,
+    consent: ConsentState,
+    template: TemplateFacts | None,
+) -> SendFacts:
     is_template = message["type"] == "template"
-    template = selectors.template_facts(number=number, message=message) if is_template else None
     return SendFacts(
         now=now,
         is_template=is_template,
-        last_inbound_at=selectors.last_inbound_at(conversation=conversation),
-        consent=selectors.consent_state(conversation=conversation),
+        last_inbound_at=last_inbound_at,
+        consent=consent,
         number_active=number.is_active,
         template=template,
         template_name=str(message.get("template", {}).get("name", "")) if is_template else "",
     )
+
+
+def _raise_refusal(decision: SendDecision) -> None:
+    if not decision.allowed:
+        assert decision.reason is not None
+        raise ServiceError(decision.message, code=decision.reason.value, http_status=409)

@@ -44,17 +44,23 @@ def last_inbound_at(*, conversation: Conversation) -> datetime | None:
     return last
 
 
+def last_inbound_by_contact(*, tenant_id: int, channel_id: int, contact_ids: list[int]) -> dict[int, datetime]:
+    """`last_inbound_at` of many contacts on one number, in one query; contacts who never wrote are left out."""
+    rows = (
+        Conversation.objects.for_tenant(tenant_id)
+        .filter(channel_id=channel_id, contact_id__in=contact_ids, last_inbound_at__isnull=False)
+        .values("contact_id")
+        .annotate(last=Max("last_inbound_at"))
+        .order_by()
+    )
+    return {row["contact_id"]: row["last"] for row in rows}
+
+
 def consent_state(*, conversation: Conversation) -> ConsentState:
     return consent_state_of(tenant=conversation.tenant_id, contact=conversation.contact)
 
 
-def template_for(*, number: WhatsAppNumber, message: Mapping[str, Any]) -> dict[str, Any] | None:
-    """The stored template a template message names (its components), or None."""
-    found = _template(number=number, message=message)
-    return {"components": found.components} if found else None
-
-
-def _template(*, number: WhatsAppNumber, message: Mapping[str, Any]) -> MessageTemplate | None:
+def template_of(*, number: WhatsAppNumber, message: Mapping[str, Any]) -> MessageTemplate | None:
     if message.get("type") != "template":
         return None
     template = message["template"]
@@ -67,7 +73,11 @@ def _template(*, number: WhatsAppNumber, message: Mapping[str, Any]) -> MessageT
 
 
 def template_facts(*, number: WhatsAppNumber, message: Mapping[str, Any]) -> TemplateFacts | None:
-    found = _template(number=number, message=message)
+    return template_facts_of(template_of(number=number, message=message), message=message)
+
+
+def template_facts_of(found: MessageTemplate | None, *, message: Mapping[str, Any]) -> TemplateFacts | None:
+    """What the send rules need to know of `found`, the template `message` names."""
     if found is None:
         return None
     problems = send_parameter_problems(
@@ -81,4 +91,21 @@ def template_facts(*, number: WhatsAppNumber, message: Mapping[str, Any]) -> Tem
         status=found.status,
         category=found.category,
         parameter_problems=tuple(problems),
+    )
+
+
+def waba_ids_of(*, tenant_id: int) -> list[str]:
+    """The WhatsApp Business Accounts the tenant's numbers belong to."""
+    return sorted(set(WhatsAppNumber.objects.for_tenant(tenant_id).values_list("waba_id", flat=True)))
+
+
+def approved_templates(*, tenant_id: int, channel_id: int) -> list[MessageTemplate]:
+    """The templates a number may send now: approved ones of its business account."""
+    waba_id = (
+        WhatsAppNumber.objects.for_tenant(tenant_id).filter(channel_id=channel_id).values_list("waba_id", flat=True)
+    )
+    return list(
+        MessageTemplate.objects.for_tenant(tenant_id)
+        .filter(waba_id__in=waba_id, status=TemplateStatus.APPROVED)
+        .order_by("name", "language")
     )

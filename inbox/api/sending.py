@@ -87,7 +87,7 @@ class MessageSendView(TenantAPIView):
         to = payload.pop("to", None)
         if not isinstance(to, str) or not to.strip():
             raise ValidationError({"to": ["The recipient's phone number, in E.164 (+4915112345678)."]})
-        channel = _single_channel(payload.pop("channel", None))
+        channel = single_channel(payload.pop("channel", None))
         now = timezone.now()
         contact = contact_for_phone(tenant=self.tenant, phone=to, actor=self.actor)
         conversation = conversation_for_contact(channel=channel, contact=contact, now=now)
@@ -108,7 +108,7 @@ class MessageDetailView(TenantAPIView):
         return Response(_message_output(self.tenant.pk, message, request))
 
 
-def _single_channel(channel_id: object) -> Channel:
+def single_channel(channel_id: object) -> Channel:
     """The channel a request names, or the workspace's only active one."""
     channels = Channel.objects.filter(is_active=True)
     if channel_id not in (None, ""):
@@ -156,7 +156,7 @@ class MediaUploadView(TenantAPIView):
         upload = request.FILES.get("file")
         if upload is None:
             raise ValidationError({"file": ["Attach the file as `file`."]})
-        channel = _single_channel(request.data.get("channel"))
+        channel = single_channel(request.data.get("channel"))
         uploaded = media_upload(
             channel=channel,
             data=upload.read(),

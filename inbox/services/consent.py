@@ -361,9 +361,11 @@ def _header_help() -> str:
     return _("The first row must name the columns: phone, and optionally name, consent, scope and proof.")
 
 
-def _read_csv(file_bytes: bytes) -> tuple[list[str], list[tuple[int, list[str]]]]:
+def read_csv(file_bytes: bytes, *, columns_help: str = "") -> tuple[list[str], list[tuple[int, list[str]]]]:
     """The header's column names and the data rows with their line numbers; ServiceError if the
-    file can't be read as a CSV of contacts. Nothing is imported from such a file."""
+    file can't be read as a CSV with a `phone` column (`columns_help` says which columns it takes,
+    contacts' by default). Nothing is imported from such a file."""
+    columns_help = columns_help or _header_help()
     if len(file_bytes) > MAX_IMPORT_BYTES:
         raise ServiceError(
             _("The file is larger than 5 MB: split it into files of at most %(rows)s rows.")
@@ -379,7 +381,7 @@ def _read_csv(file_bytes: bytes) -> tuple[list[str], list[tuple[int, list[str]]]
             _("This file is not UTF-8 text, so not a CSV file we can read. Save it as “CSV UTF-8” and upload it again.")
         ) from None
     if not text.strip():
-        raise _not_csv(_("The file is empty.") + " " + _header_help())
+        raise _not_csv(_("The file is empty.") + " " + columns_help)
     first_line = next(line for line in text.splitlines() if line.strip())
     if any(unicodedata.category(c) == "Cc" and c not in "\t\r\n" for c in first_line):
         raise _not_csv(_("This is not a CSV file (it holds control characters)."))
@@ -409,7 +411,7 @@ def _read_csv(file_bytes: bytes) -> tuple[list[str], list[tuple[int, list[str]]]
         ) from None
     assert header is not None  # the text has a non-blank line
     if "phone" not in header:
-        raise _not_csv(_("The file has no “phone” column.") + " " + _header_help())
+        raise _not_csv(_("The file has no “phone” column.") + " " + columns_help)
     for column in header:
         if column and header.count(column) > 1:
             raise _not_csv(_("The column “%(column)s” appears twice in the header.") % {"column": column})
@@ -465,7 +467,7 @@ def contacts_import_csv(*, tenant: Tenant, actor: Actor, file_bytes: bytes, file
     """
     require_role(actor, Role.ADMIN)
     filename = PurePath(filename.replace("\\", "/")).name[:255] or "contacts.csv"
-    header, rows = _read_csv(file_bytes)
+    header, rows = read_csv(file_bytes)
     good: list[_GoodRow] = []
     rejected: list[RejectedRow] = []
     first_line_of: dict[str, int] = {}
