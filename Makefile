@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: run test lint format manage bench test-tools clean
+.PHONY: run test lint format manage messages bench test-tools clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,13 @@ lint: $(INSTALLED)
 format: $(INSTALLED)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# Translations: collect the marked strings into locale/{fr,de}/LC_MESSAGES/django.po (needs GNU
+# gettext's xgettext), then compile them to the committed .mo files with polib (no gettext needed).
+MESSAGES_IGNORE := --ignore=tests --ignore=bench --ignore=devstack --ignore=docs --ignore=test-artifacts --ignore='*.egg-info'
+messages: $(INSTALLED)
+	DJANGO_SETTINGS_MODULE=config.django.test $(BIN)/python manage.py makemessages -l fr -l de --no-obsolete $(MESSAGES_IGNORE)
+	DJANGO_SETTINGS_MODULE=config.django.test $(BIN)/python manage.py compile_translations
 
 # Benchmarks against the real stack (figures go in the issue notes).
 BENCH_TOOLS := wrk

@@ -1,4 +1,5 @@
-"""Resolve /t/<slug>/ to request.tenant and request.membership, and scope the request to it."""
+"""Resolve /t/<slug>/ to request.tenant and request.membership, and scope the request to it;
+choose the interface's language."""
 
 from __future__ import annotations
 
@@ -8,12 +9,16 @@ from collections.abc import Callable
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponseBase
+from django.utils import translation
 
 from accounts.models import Tenant
 from accounts.selectors import membership_by_slug
 from accounts.tenancy import tenant_scope
 
 TENANT_PATH = re.compile(r"^/t/(?P<slug>[-a-zA-Z0-9_]+)/")
+# Machine-facing paths answer in English whatever the client's Accept-Language, so their
+# messages stay the same for every integration (error codes are stable anyway).
+ENGLISH_ONLY_PATHS = ("/api/", "/webhooks/", "/healthz")
 LAST_TENANT_SESSION_KEY = "last_tenant_slug"
 
 
@@ -38,3 +43,36 @@ class TenantMiddleware:
             request.session[LAST_TENANT_SESSION_KEY] = tenant.slug
         with tenant_scope(tenant):
             return self.get_response(request)
+
+
+class LanguageMiddleware:
+    """Activate the interface's language: the person's own choice, else their workspace's
+    default (on its pages), else what LocaleMiddleware took from the browser.
+
+    Goes after TenantMiddleware, so `request.tenant` is known on a workspace's pages.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        language = self._chosen_language(request)
+        if not language:
+            return self.get_response(request)
+        # Only for this request: the thread's language goes back to what it was afterwards.
+        with translation.override(language):
+            request.LANGUAGE_CODE = language
+            response = self.get_response(request)
+        # Set here, as LocaleMiddleware would otherwise label it with the language restored above.
+        response.headers["Content-Language"] = language
+        return response
+
+    @staticmethod
+    def _chosen_language(request: HttpRequest) -> str:
+        if request.path_info.startswith(ENGLISH_ONLY_PATHS):
+            return "en"
+        user_language: str = getattr(request.user, "language", "") if hasattr(request, "user") else ""
+        if user_language:
+            return user_language
+        tenant: Tenant | None = getattr(request, "tenant", None)
+        return tenant.default_language if tenant is not None else ""

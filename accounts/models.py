@@ -32,6 +32,14 @@ class DataRegion(models.TextChoices):
     US = "us", _("United States")
 
 
+class Language(models.TextChoices):
+    """The interface's languages (settings.LANGUAGES); names are written in their own language."""
+
+    ENGLISH = "en", "English"
+    FRENCH = "fr", "Français"
+    GERMAN = "de", "Deutsch"
+
+
 class Tenant(models.Model):
     """A company using the product. Global: its rows are what everything else is scoped to."""
 
@@ -41,6 +49,10 @@ class Tenant(models.Model):
     data_region = models.CharField(_("data region"), max_length=8, choices=DataRegion.choices, default=DataRegion.EU)
     # None keeps messages forever.
     message_retention_days = models.PositiveIntegerField(_("message retention (days)"), null=True, blank=True)
+    # The interface's language for members who chose none.
+    default_language = models.CharField(
+        _("default language"), max_length=8, choices=Language.choices, default=Language.ENGLISH
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:
@@ -70,6 +82,8 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     email = models.EmailField(_("email address"), max_length=254, unique=True)
     name = models.CharField(_("name"), max_length=120)
+    # Blank: each workspace's default language.
+    language = models.CharField(_("language"), max_length=8, choices=Language.choices, blank=True)
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
@@ -165,3 +179,24 @@ class AuditLog(TenantOwnedModel):
 
     def __str__(self) -> str:
         return f"{self.actor_label} {self.action} {self.target_label}"
+
+
+class Notification(TenantOwnedModel):
+    """Something a member should know (a template was rejected, a budget is nearly spent...),
+    shown in the product until they have seen it."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    # A stable name of what happened ("template.rejected"), for filters and tests.
+    kind = models.CharField(max_length=64)
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    # Where to look, inside the tenant's pages.
+    url = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes: ClassVar = [models.Index(fields=["tenant", "user", "-created_at"], name="notification_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.user_id}"

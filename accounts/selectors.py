@@ -10,7 +10,7 @@ from datetime import datetime
 
 from django.db.models import QuerySet
 
-from accounts.models import ApiKey, AuditLog, Invitation, Membership, Tenant, User
+from accounts.models import ApiKey, AuditLog, Invitation, Membership, Notification, Tenant, User
 from accounts.tokens import token_hash
 
 
@@ -68,3 +68,11 @@ def api_key_by_secret(secret: str) -> ApiKey | None:
 
 def audit_entries(tenant: Tenant) -> QuerySet[AuditLog]:
     return AuditLog.objects.for_tenant(tenant).order_by("-created_at", "-id")
+
+
+def notifications(*, tenant: Tenant, user: User) -> QuerySet[Notification]:
+    return Notification.objects.for_tenant(tenant).filter(user=user).order_by("-created_at", "-pk")
+
+
+def notifications_unread_count(*, tenant: Tenant, user: User) -> int:
+    return notifications(tenant=tenant, user=user).filter(read_at__isnull=True).count()

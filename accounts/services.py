@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from accounts import policy
 from accounts.errors import ConflictError, PermissionDeniedError, ServiceError
-from accounts.models import ApiKey, AuditLog, Invitation, Membership, Role, Tenant, User
+from accounts.models import ApiKey, AuditLog, Invitation, Language, Membership, Notification, Role, Tenant, User
 from accounts.tokens import new_token, token_hash
 
 API_KEY_PREFIX = "wai_"
@@ -107,27 +107,49 @@ def user_sign_up(*, email: str, name: str, password: str, company_name: str, ip:
 
 @transaction.atomic
 def tenant_update(
-    *, tenant: Tenant, actor: Actor, name: str, data_region: str, message_retention_days: int | None
+    *,
+    tenant: Tenant,
+    actor: Actor,
+    name: str,
+    data_region: str,
+    message_retention_days: int | None,
+    default_language: str | None = None,
 ) -> Tenant:
+    """Change the workspace's settings; `default_language` None keeps the current one."""
     require_role(actor, Role.ADMIN)
+    if default_language is not None and default_language not in Language.values:
+        raise ServiceError(_("Choose one of the offered languages."), code="invalid_language")
     before = {
         "name": tenant.name,
         "data_region": tenant.data_region,
         "message_retention_days": tenant.message_retention_days,
+        "default_language": tenant.default_language,
     }
     tenant.name = name.strip()
     tenant.data_region = data_region
     tenant.message_retention_days = message_retention_days
-    tenant.save(update_fields=["name", "data_region", "message_retention_days"])
+    if default_language is not None:
+        tenant.default_language = default_language
+    tenant.save(update_fields=["name", "data_region", "message_retention_days", "default_language"])
     after = {
         "name": tenant.name,
         "data_region": tenant.data_region,
         "message_retention_days": tenant.message_retention_days,
+        "default_language": tenant.default_language,
     }
     changes = {key: [before[key], after[key]] for key in before if before[key] != after[key]}
     if changes:
         audit_record(actor=actor, action="tenant.settings_changed", target=tenant, details={"changes": changes})
     return tenant
+
+
+def user_set_language(*, user: User, language: str) -> User:
+    """The person's interface language, in every workspace; "" follows each workspace's default."""
+    if language and language not in Language.values:
+        raise ServiceError(_("Choose one of the offered languages."), code="invalid_language")
+    user.language = language
+    user.save(update_fields=["language"])
+    return user
 
 
 def require_role(actor: Actor, role: str) -> None:
@@ -342,3 +364,21 @@ def invitations_purge_stale(*, now: datetime, keep_for: timedelta = timedelta(da
     stale = Invitation.objects.unscoped().filter(expires_at__lt=cutoff)
     deleted, _by_model = stale.delete()
     return deleted
+
+
+def notify_members(
+    *, tenant_id: int, role: str, kind: str, title: str, body: str = "", url: str = "", now: datetime
+) -> list[Notification]:
+    """Tell every member whose role includes `role` (admins: admins and owners) in the product."""
+    members = Membership.objects.for_tenant(tenant_id).only("user_id", "role")
+    return Notification.objects.for_tenant(tenant_id).bulk_create(
+        Notification(
+            tenant_id=tenant_id, user_id=m.user_id, kind=kind, title=title[:200], body=body, url=url, created_at=now
+        )
+        for m in members
+        if policy.role_includes(m.role, role)
+    )
+
+
+def notifications_mark_read(*, tenant_id: int, user: User, now: datetime) -> int:
+    return Notification.objects.for_tenant(tenant_id).filter(user=user, read_at__isnull=True).update(read_at=now)

@@ -16,6 +16,7 @@ def api_not_found(request: HttpRequest, path: str) -> JsonResponse:
 api_urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("accounts.api.urls")),
     path("", include("inbox.api.urls")),
+    path("", include("whatsapp.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
     re_path(r"^(?P<path>.*)$", api_not_found, name="api_not_found"),

@@ -9,7 +9,7 @@ from django.contrib.auth import password_validation
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import DataRegion, Role, User
+from accounts.models import DataRegion, Language, Role, User
 from inbox.consent import MAX_CONFIRMATION_LENGTH
 from whatsapp.models import DEFAULT_GRAPH_API_BASE_URL, DEFAULT_GRAPH_API_VERSION, WhatsAppNumber
 from whatsapp.services.numbers import NumberDetails
@@ -79,6 +79,21 @@ class TenantSettingsForm(forms.Form):
         min_value=30,
         max_value=3650,
         help_text=_("Leave empty to keep messages until you delete them."),
+    )
+    default_language = forms.ChoiceField(
+        label=_("Language"),
+        choices=Language.choices,
+        help_text=_("The interface's language for members who haven't chosen their own."),
+    )
+
+
+class PreferencesForm(forms.Form):
+    """A member's own settings, in every workspace they belong to."""
+
+    language = forms.ChoiceField(
+        label=_("Language"),
+        choices=[("", _("The workspace's language")), *Language.choices],
+        required=False,
     )
 
 

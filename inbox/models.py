@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
@@ -12,6 +12,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.tenancy import TenantOwnedModel
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 
 class ChannelKind(models.TextChoices):
@@ -75,6 +78,12 @@ class Conversation(TenantOwnedModel):
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    team = models.ForeignKey("Team", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    labels: models.ManyToManyField[Label, ConversationLabel] = models.ManyToManyField(
+        "Label", through="ConversationLabel", related_name="+", blank=True
+    )
+    # A snoozed conversation comes back (open) at this time, or when the customer writes.
+    snoozed_until = models.DateTimeField(null=True, blank=True)
     last_message_at = models.DateTimeField(null=True, blank=True)
     # The customer's last message: it opens WhatsApp's 24 h customer service window.
     last_inbound_at = models.DateTimeField(null=True, blank=True)
@@ -397,3 +406,244 @@ class EventSequence(TenantOwnedModel):
 
     class Meta:
         constraints: ClassVar = [models.UniqueConstraint(fields=["tenant"], name="event_sequence_per_tenant")]
+
+
+class BroadcastState(models.TextChoices):
+    QUEUED = "queued", _("Waiting to start")
+    RUNNING = "running", _("Sending")
+    # Every accepted recipient became a message; their delivery goes on.
+    DONE = "done", _("Done")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Broadcast(TenantOwnedModel):
+    """One approved template sent to many recipients at once (order confirmations, reminders…).
+
+    Its counts are not stored: they are read from its recipients and their messages, so they
+    add up however many workers write at once.
+    """
+
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="+")
+    # The template as it was when the broadcast was created: its messages are built from this.
+    template_name = models.CharField(max_length=512)
+    template_language = models.CharField(max_length=16)
+    template_category = models.CharField(max_length=16)
+    template_version = models.CharField(max_length=32)
+    template_parameter_format = models.CharField(max_length=10)
+    template_components = models.JSONField(default=list)
+    template_parameters = models.JSONField(default=list)
+    state = models.CharField(max_length=10, choices=BroadcastState.choices, default=BroadcastState.QUEUED)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_by_api_key = models.ForeignKey(
+        "accounts.ApiKey", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_by_label = models.CharField(max_length=254, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    # Last run of its queueing task: a broadcast left unfinished and untouched lost its task.
+    touched_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes: ClassVar = [
+            models.Index(
+                fields=["touched_at"], condition=Q(state__in=["queued", "running"]), name="broadcast_unfinished"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"broadcast {self.pk} of {self.template_name} ({self.template_language})"
+
+
+class RecipientOutcome(models.TextChoices):
+    PENDING = "pending", _("Waiting to be queued")
+    REJECTED = "rejected", _("Rejected")
+    CANCELLED = "cancelled", _("Cancelled")
+    # It became a message, whose status says the rest.
+    QUEUED = "queued", _("Queued")
+
+
+class BroadcastRecipient(TenantOwnedModel):
+    """One row of a broadcast: the number as given, and what became of it."""
+
+    broadcast = models.ForeignKey(Broadcast, on_delete=models.CASCADE, related_name="+")
+    # The row's place in the request: the position in the list, or the line in the CSV file.
+    row = models.PositiveIntegerField()
+    phone = models.CharField(max_length=64, blank=True)
+    # None when the number is invalid or repeats an earlier row's.
+    contact = models.ForeignKey(Contact, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    # The template's values for this recipient: by name, or in the template's order.
+    parameters = models.JSONField(default=dict, blank=True)
+    outcome = models.CharField(max_length=10, choices=RecipientOutcome.choices)
+    # Why it was rejected: a stable code (invalid_phone, duplicate, opted_out…) and a sentence.
+    code = models.CharField(max_length=40, blank=True)
+    reason = models.TextField(blank=True)
+    message = models.OneToOneField(Message, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["tenant", "broadcast", "row"], name="broadcast_recipient_row"),
+            models.UniqueConstraint(
+                fields=["tenant", "broadcast", "contact"],
+                condition=Q(contact__isnull=False),
+                name="broadcast_recipient_once",
+            ),
+        ]
+        indexes: ClassVar = [
+            models.Index(
+                fields=["broadcast", "row"], condition=Q(outcome="pending"), name="broadcast_recipient_pending"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"row {self.row} of broadcast {self.broadcast_id}"
+
+
+# The team's inbox: teams, labels, notes and what happened, canned responses, availability
+# and automatic assignment.
+
+
+class Team(TenantOwnedModel):
+    """A group of agents a conversation can be assigned to (Support, Sales, Returns…)."""
+
+    name = models.CharField(_("name"), max_length=80)
+    members: models.ManyToManyField[User, TeamMember] = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="TeamMember", related_name="+", blank=True
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints: ClassVar = [models.UniqueConstraint(fields=["tenant", "name"], name="team_name_per_tenant")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TeamMember(TenantOwnedModel):
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints: ClassVar = [models.UniqueConstraint(fields=["tenant", "team", "user"], name="team_member_once")]
+
+
+class Label(TenantOwnedModel):
+    """A tag on conversations (vip, refund, bug…), with a colour for the list."""
+
+    name = models.CharField(_("name"), max_length=40)
+    color = models.CharField(_("colour"), max_length=7, default="#64748b", help_text="#rrggbb")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints: ClassVar = [models.UniqueConstraint(fields=["tenant", "name"], name="label_name_per_tenant")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ConversationLabel(TenantOwnedModel):
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="+")
+    label = models.ForeignKey(Label, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["tenant", "conversation", "label"], name="conversation_label_once")
+        ]
+        indexes: ClassVar = [
+            models.Index(fields=["tenant", "label", "conversation"], name="conversation_label_by_label")
+        ]
+
+
+class ActivityKind(models.TextChoices):
+    NOTE = "note", _("Private note")
+    ASSIGNED = "assigned", _("Assigned")
+    UNASSIGNED = "unassigned", _("Unassigned")
+    TEAM = "team", _("Team changed")
+    STATUS = "status", _("Status changed")
+    SNOOZED = "snoozed", _("Snoozed")
+    LABELLED = "labelled", _("Label added")
+    UNLABELLED = "unlabelled", _("Label removed")
+    WINDOW_CLOSED = "window_closed", _("Window closed")
+
+
+class Activity(TenantOwnedModel):
+    """What happened in a conversation besides messages, shown in its thread among them:
+    private notes (the team's only, never sent) and system events (assigned, resolved…)."""
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=16, choices=ActivityKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Kept as text too, so the thread still reads right after the user is removed ("system" for automation).
+    actor_label = models.CharField(max_length=254, blank=True)
+    # A note's text; for events, a sentence saying what happened.
+    body = models.TextField(blank=True)
+    # The event's facts: {"assignee": id, "status": "resolved", "label": "vip", "until": iso…}.
+    data = models.JSONField(default=dict, blank=True)
+    # Members a note mentions with @, who are notified.
+    mentions = ArrayField(models.BigIntegerField(), default=list, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes: ClassVar = [
+            models.Index(fields=["tenant", "conversation", "created_at", "id"], name="activity_thread")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} in conversation {self.conversation_id}"
+
+
+class CannedResponse(TenantOwnedModel):
+    """A ready answer an agent inserts with "/shortcut"; {{contact.first_name}} and {{contact.name}} are filled in."""
+
+    shortcut = models.SlugField(_("shortcut"), max_length=40)
+    title = models.CharField(_("title"), max_length=120)
+    body = models.TextField(_("text"), max_length=4096)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["tenant", "shortcut"], name="canned_response_shortcut_per_tenant")
+        ]
+
+    def __str__(self) -> str:
+        return f"/{self.shortcut}"
+
+
+class Availability(models.TextChoices):
+    ONLINE = "online", _("Online")
+    BUSY = "busy", _("Busy")
+    OFFLINE = "offline", _("Offline")
+
+
+class AgentStatus(TenantOwnedModel):
+    """Whether an agent takes new conversations now (automatic assignment gives them only to online agents)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    availability = models.CharField(max_length=8, choices=Availability.choices, default=Availability.OFFLINE)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints: ClassVar = [models.UniqueConstraint(fields=["tenant", "user"], name="agent_status_per_user")]
+
+
+class AutoAssignment(TenantOwnedModel):
+    """A channel's automatic assignment: new conversations go round robin to the online agents
+    (of a team, if set) who have fewer than `max_open_per_agent` open conversations."""
+
+    channel = models.OneToOneField(Channel, on_delete=models.CASCADE, related_name="+")
+    enabled = models.BooleanField(default=False)
+    team = models.ForeignKey(Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    max_open_per_agent = models.PositiveIntegerField(default=10)
+    # Round robin: the next agent is the first after this one, in a stable order.
+    last_assigned = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(default=timezone.now)

@@ -12,14 +12,24 @@ from dataclasses import dataclass
 
 import httpx
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test import Client
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from accounts.models import Membership, Role, Tenant
 from config.celery import app as celery_app
 from devstack.embedded import free_port
 from tests.accounts.factories import MembershipFactory, TenantFactory, api_key_for
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """Each test starts in the default language: a page asked for in German (the browser's
+    language) leaves German active in the test's thread, as it would in a server's."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @dataclass
@@ -77,13 +87,16 @@ def database_url_for_subprocesses() -> str:
 
 
 @pytest.fixture
-def celery_worker_process(transactional_db: None) -> Iterator[subprocess.Popen[bytes]]:
-    """A real Celery worker process on this run's broker and test database."""
+def celery_worker_process(transactional_db: None, request: pytest.FixtureRequest) -> Iterator[subprocess.Popen[bytes]]:
+    """A real Celery worker process on this run's broker and test database; with
+    `@pytest.mark.parametrize("celery_worker_process", [n], indirect=True)`, n worker processes."""
+    concurrency = getattr(request, "param", 1)
     environ = dict(
         os.environ, DATABASE_URL=database_url_for_subprocesses(), DJANGO_SETTINGS_MODULE="config.django.test"
     )
     process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo", "--loglevel", "WARNING",
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel", "WARNING",
+         *(["--pool", "solo"] if concurrency == 1 else ["--pool", "prefork", "--concurrency", str(concurrency)]),
          "-Q", "celery,outbound",
          "--hostname", f"test-{os.getpid()}@%h", "--without-mingle", "--without-gossip"],
         env=environ,

@@ -37,6 +37,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The browser's language (Accept-Language) for anyone signed out; LanguageMiddleware
+    # below replaces it with the person's or the workspace's choice.
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -44,6 +46,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "accounts.middleware.TenantMiddleware",
+    # After TenantMiddleware: a workspace's default language needs request.tenant.
+    "accounts.middleware.LanguageMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -115,6 +119,7 @@ INVITATION_TTL = timedelta(days=env.int("INVITATION_TTL_DAYS", default=7))
 SESSION_COOKIE_AGE = int(timedelta(days=14).total_seconds())
 
 LANGUAGE_CODE = "en"
+# The same as accounts.models.Language (a test holds them equal).
 LANGUAGES = [("en", "English"), ("fr", "Français"), ("de", "Deutsch")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
@@ -179,6 +184,13 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets that share a field name with another ("state"): named after what they are.
+    "ENUM_NAME_OVERRIDES": {
+        "BroadcastStateEnum": "inbox.models.BroadcastState",
+        # What POST /conversations/{id}/status/ takes: the statuses without "snoozed".
+        "SettableStatusEnum": "inbox.policy.STATUSES_SET_DIRECTLY",
+        "ConversationStatusEnum": "inbox.models.ConversationStatus",
+    },
 }
 
 # Celery: JSON only; a task is acknowledged after it ran, so a worker that dies mid-task
@@ -204,6 +216,10 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-webhook-events": {"task": "whatsapp.tasks.webhooks_sweep", "schedule": timedelta(seconds=30)},
     "sweep-outbox": {"task": "whatsapp.tasks.outbox_sweep", "schedule": timedelta(seconds=30)},
     "window-clock": {"task": "inbox.tasks.window_clock", "schedule": timedelta(minutes=1)},
+    "unsnooze-conversations": {"task": "inbox.tasks.conversations_unsnooze", "schedule": timedelta(minutes=1)},
+    "sweep-broadcasts": {"task": "inbox.tasks.broadcasts_sweep", "schedule": timedelta(minutes=1)},
+    # Templates made or changed in Meta's manager, and decisions whose webhook was lost.
+    "sync-templates": {"task": "whatsapp.tasks.templates_sync", "schedule": timedelta(hours=1)},
     "purge-stale-invitations": {
         "task": "accounts.tasks.invitations_purge_stale",
         "schedule": timedelta(hours=6),

@@ -1,11 +1,12 @@
-"""A tenant's settings pages: general, team and invitations, API keys, audit log."""
+"""A tenant's settings pages: general, team and invitations, API keys, audit log; and a member's
+own preferences."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -13,7 +14,7 @@ from accounts import policy, selectors, services
 from accounts.access import TenantRequest, actor_for, role_required
 from accounts.errors import ServiceError
 from accounts.models import ApiKey, AuditLog, Invitation, Membership, Role
-from frontend.forms import ApiKeyForm, InvitationForm, RoleForm, TenantSettingsForm
+from frontend.forms import ApiKeyForm, InvitationForm, PreferencesForm, RoleForm, TenantSettingsForm
 
 AUDIT_PAGE_SIZE = 50
 
@@ -26,10 +27,14 @@ def general(request: TenantRequest, tenant_slug: str) -> HttpResponse:
         "name": tenant.name,
         "data_region": tenant.data_region,
         "message_retention_days": tenant.message_retention_days,
+        "default_language": tenant.default_language,
     }
     form = TenantSettingsForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         services.tenant_update(tenant=tenant, actor=actor_for(request), **form.cleaned_data)
+        if not request.membership.user.language:
+            # The confirmation, and the page after it, in the language just chosen.
+            translation.activate(tenant.default_language)
         messages.success(request, _("Settings saved."))
         return redirect("settings_general", tenant_slug=tenant.slug)
     return render(request, "frontend/settings/general.html", {"form": form}, status=400 if form.errors else 200)
@@ -166,3 +171,17 @@ def audit_log(request: TenantRequest, tenant_slug: str) -> HttpResponse:
     page = page[:AUDIT_PAGE_SIZE]
     context = {"entries": page, "next_before": page[-1].pk if has_more else None}
     return render(request, "frontend/settings/audit_log.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def preferences(request: TenantRequest, tenant_slug: str) -> HttpResponse:
+    """Any member's own settings: for now, the language of the interface."""
+    user = request.membership.user
+    form = PreferencesForm(request.POST or None, initial={"language": user.language})
+    if request.method == "POST" and form.is_valid():
+        services.user_set_language(user=user, language=form.cleaned_data["language"])
+        translation.activate(user.language or request.tenant.default_language)
+        messages.success(request, _("Preferences saved."))
+        return redirect("preferences", tenant_slug=request.tenant.slug)
+    context = {"form": form, "workspace_language": request.tenant.get_default_language_display()}
+    return render(request, "frontend/settings/preferences.html", context, status=400 if form.errors else 200)

@@ -23,11 +23,14 @@ from inbox.models import (
     Conversation,
     ConversationStatus,
     Direction,
+    Label,
     MessageStatus,
     MessageType,
     Reaction,
+    Team,
 )
 from inbox.policy import ConsentState, ServiceWindow, customer_service_window
+from inbox.search import MAX_SEARCH_LENGTH, InvalidSearch, SearchTerms, search_terms
 from inbox.selectors import ThreadEntry
 
 # Largest id PostgreSQL's bigint holds: a larger one can match nothing, and must not reach the database.
@@ -74,6 +77,20 @@ class ConversationFilterInput(serializers.Serializer[Any]):
         required=False, min_value=1, max_value=MAX_ID, help_text="Only conversations of this channel id."
     )
 
+    label = serializers.IntegerField(  # type: ignore[assignment]  # a field named like Field.label
+        required=False, min_value=1, max_value=MAX_ID, help_text="Only conversations with this label id."
+    )
+    team = serializers.IntegerField(
+        required=False, min_value=1, max_value=MAX_ID, help_text="Only conversations of this team id."
+    )
+    q = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=MAX_SEARCH_LENGTH,
+        help_text="Search: every word starts a word of the contact's name or of a message (accents and case "
+        "ignored); digits also match anywhere in the phone number.",
+    )
+
     def validate_assignee(self, value: str) -> int | str:
         value = value.strip()
         if value.lower() == "none":
@@ -81,6 +98,23 @@ class ConversationFilterInput(serializers.Serializer[Any]):
         if re.fullmatch(r"[0-9]{1,19}", value) and 0 < int(value) <= MAX_ID:
             return int(value)
         raise serializers.ValidationError("Give a user id, or `none` for unassigned conversations.")
+
+    # Needs `tenant` in the context: ids of another tenant's labels and teams are unknown here.
+    def validate_label(self, value: int) -> int:
+        if not Label.objects.for_tenant(self.context["tenant"]).filter(pk=value).exists():
+            raise serializers.ValidationError("There is no label with this id.")
+        return value
+
+    def validate_team(self, value: int) -> int:
+        if not Team.objects.for_tenant(self.context["tenant"]).filter(pk=value).exists():
+            raise serializers.ValidationError("There is no team with this id.")
+        return value
+
+    def validate_q(self, value: str) -> SearchTerms | None:
+        try:
+            return search_terms(value)
+        except InvalidSearch as error:
+            raise serializers.ValidationError(str(error)) from None
 
 
 class ContactFilterInput(serializers.Serializer[Any]):

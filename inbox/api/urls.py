@@ -1,5 +1,19 @@
 from django.urls import path
 
+from inbox.api.actions import (
+    ConversationAssignView,
+    ConversationLabelsView,
+    ConversationNotesView,
+    ConversationSnoozeView,
+    ConversationStatusView,
+    ConversationUnreadView,
+)
+from inbox.api.broadcasts import (
+    BroadcastCancelView,
+    BroadcastDetailView,
+    BroadcastListView,
+    BroadcastRecipientsView,
+)
 from inbox.api.contacts import (
     ContactDetailView,
     ContactImportView,
@@ -26,6 +40,22 @@ urlpatterns = [
     path("messages/", MessageSendView.as_view(), name="api_messages"),
     path("media/", MediaUploadView.as_view(), name="api_media"),
     path("conversations/<int:conversation_id>/read/", ConversationReadView.as_view(), name="api_conversation_read"),
+    path(
+        "conversations/<int:conversation_id>/assign/", ConversationAssignView.as_view(), name="api_conversation_assign"
+    ),
+    path(
+        "conversations/<int:conversation_id>/status/", ConversationStatusView.as_view(), name="api_conversation_status"
+    ),
+    path(
+        "conversations/<int:conversation_id>/snooze/", ConversationSnoozeView.as_view(), name="api_conversation_snooze"
+    ),
+    path(
+        "conversations/<int:conversation_id>/labels/", ConversationLabelsView.as_view(), name="api_conversation_labels"
+    ),
+    path(
+        "conversations/<int:conversation_id>/unread/", ConversationUnreadView.as_view(), name="api_conversation_unread"
+    ),
+    path("conversations/<int:conversation_id>/notes/", ConversationNotesView.as_view(), name="api_conversation_notes"),
     path("messages/<int:message_id>/", MessageDetailView.as_view(), name="api_message"),
     path("messages/<int:message_id>/media/", MessageMediaView.as_view(), name="api_message_media"),
     path("contacts/", ContactListView.as_view(), name="api_contacts"),
@@ -33,4 +63,12 @@ urlpatterns = [
     path("contacts/<int:contact_id>/", ContactDetailView.as_view(), name="api_contact"),
     path("contacts/<int:contact_id>/opt-in/", ContactOptInView.as_view(), name="api_contact_opt_in"),
     path("contacts/<int:contact_id>/opt-out/", ContactOptOutView.as_view(), name="api_contact_opt_out"),
+    path("broadcasts/", BroadcastListView.as_view(), name="api_broadcasts"),
+    path("broadcasts/<int:broadcast_id>/", BroadcastDetailView.as_view(), name="api_broadcast"),
+    path(
+        "broadcasts/<int:broadcast_id>/recipients/",
+        BroadcastRecipientsView.as_view(),
+        name="api_broadcast_recipients",
+    ),
+    path("broadcasts/<int:broadcast_id>/cancel/", BroadcastCancelView.as_view(), name="api_broadcast_cancel"),
 ]

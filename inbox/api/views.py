@@ -64,7 +64,7 @@ class ConversationListView(TenantAPIView):
         responses={200: ConversationPageOutput, 400: BAD_FILTER},
     )
     def get(self, request: Request) -> Response:
-        filters = ConversationFilterInput(data=request.query_params)
+        filters = ConversationFilterInput(data=request.query_params, context={"tenant": self.tenant})
         filters.is_valid(raise_exception=True)
         assignee = filters.validated_data.get("assignee")
         queryset = selectors.conversations(
@@ -74,6 +74,9 @@ class ConversationListView(TenantAPIView):
             unassigned=assignee == "none",
             updated_since=filters.validated_data.get("updated_since"),
             channel_id=filters.validated_data.get("channel"),
+            label_id=filters.validated_data.get("label"),
+            team_id=filters.validated_data.get("team"),
+            search=filters.validated_data.get("q"),
         )
         paginator = ConversationPagination()
         page = paginator.paginate_queryset(queryset, request, view=self)

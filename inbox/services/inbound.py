@@ -42,6 +42,7 @@ from inbox.models import (
 from inbox.policy import matches_opt_out_keyword
 from inbox.presenters import conversation_event, message_event, status_event
 from inbox.selectors import consent_settings
+from inbox.services.assignment import auto_assign_opened
 from inbox.services.bulk import update_rows
 from inbox.services.consent import consent_record
 from inbox.services.events import Event, events_emit, lock_tenant_events
@@ -80,7 +81,8 @@ def inbound_store(
     stored: list[tuple[Message, IncomingMessage]] = []
     if new_messages:
         contacts = _upsert_contacts(tenant_id, new_messages, now)
-        conversations = _open_conversations(tenant_id, new_messages, contacts, now)
+        conversations, opened = _open_conversations(tenant_id, new_messages, contacts, now)
+        assignment_events = auto_assign_opened(tenant_id=tenant_id, conversations=opened, now=now)
         stored = _store_messages(tenant_id, new_messages, contacts, conversations, now)
         result.created_message_ids = [m.pk for m, _incoming in stored]
         result.attachment_ids = _create_attachments(tenant_id, stored)
@@ -89,6 +91,7 @@ def inbound_store(
         _apply_number_changes(tenant_id, stored, now)
         touched = _touch_conversations(tenant_id, stored, now)
         events += [Event("conversation.updated", conversation_event(c)) for c in touched]
+        events += assignment_events
     if receipts:
         result.receipts_stored = _store_receipts(tenant_id, receipts, now)
     result.receipts_applied, changed = receipts_apply(
@@ -207,8 +210,9 @@ def _upsert_contacts(tenant_id: int, messages: Sequence[IncomingMessage], now: d
 
 def _open_conversations(
     tenant_id: int, messages: Sequence[IncomingMessage], contacts: dict[str, Contact], now: datetime
-) -> dict[tuple[int, int], Conversation]:
-    """The unresolved conversation of each (channel, contact) pair, opened when there is none.
+) -> tuple[dict[tuple[int, int], Conversation], list[Conversation]]:
+    """The unresolved conversation of each (channel, contact) pair, opened when there is none;
+    and the ones opened.
 
     A resolved conversation stays resolved: a new message starts a new conversation, so each
     one is a piece of work with its own assignee, status and history.
@@ -226,9 +230,10 @@ def _open_conversations(
         Conversation(tenant_id=tenant_id, channel_id=channel_id, contact_id=contact_id, created_at=now, updated_at=now)
         for channel_id, contact_id in sorted(pairs - set(conversations))
     ]
-    for conversation in Conversation.objects.for_tenant(tenant_id).bulk_create(missing):
+    opened = Conversation.objects.for_tenant(tenant_id).bulk_create(missing)
+    for conversation in opened:
         conversations[(conversation.channel_id, conversation.contact_id)] = conversation
-    return conversations
+    return conversations, opened
 
 
 def _store_messages(
@@ -356,6 +361,7 @@ def _touch_conversations(
         conversation.window_notice = ""  # the customer wrote: a fresh window
         if conversation.status in (ConversationStatus.PENDING, ConversationStatus.SNOOZED):
             conversation.status = ConversationStatus.OPEN  # the customer wrote again: it needs an answer
+            conversation.snoozed_until = None
         conversation.updated_at = now
         touched.append(conversation)
     update_rows(
@@ -367,6 +373,7 @@ def _touch_conversations(
             "entry_point_expires_at",
             "unread_count",
             "status",
+            "snoozed_until",
             "window_notice",
             "updated_at",
         ],

@@ -15,7 +15,9 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import F
+from django.utils.translation import gettext as _
 
+from accounts.errors import ServiceError
 from accounts.services import Actor
 from inbox.channels import plugin_for
 from inbox.models import (
@@ -33,7 +35,8 @@ from inbox.models import (
     OutboxEntry,
     UploadedMedia,
 )
-from inbox.presenters import conversation_event, message_event
+from inbox.policy import retry_can_help
+from inbox.presenters import conversation_event, message_event, status_event
 from inbox.services.events import Event, events_emit, lock_tenant_events
 from inbox.services.reactions import reaction_set
 
@@ -175,3 +178,37 @@ def conversation_for_contact(*, channel: Channel, contact: Contact, now: datetim
         created_at=now,
         updated_at=now,
     )
+
+
+@transaction.atomic
+def message_retry(*, message: Message, actor: Actor, now: datetime) -> Message:
+    """Send a failed message again, as a new message checked by the channel's rules like any other.
+
+    The failed one stays in the thread, marked with the message that replaced it, so it is retried
+    once. ServiceError `retry_not_possible` (409) when it did not fail, was retried already, or
+    failed for a reason a second attempt cannot cure (`inbox.policy.retry_can_help`).
+    """
+    tenant_id = message.tenant_id
+    lock_tenant_events(tenant_id)  # first, as every writer that emits events, so none waits on the other
+    failed = Message.objects.for_tenant(tenant_id).select_for_update().get(pk=message.pk)
+    refusal = _retry_refusal(failed)
+    if refusal:
+        raise ServiceError(refusal, code="retry_not_possible", http_status=409)
+    conversation = Conversation.objects.for_tenant(tenant_id).get(pk=failed.conversation_id)
+    payload = {key: value for key, value in failed.content.items() if not key.startswith("_")}
+    retried = send_message(conversation=conversation, payload=payload, actor=actor, now=now)
+    failed.content = {**failed.content, "_retried_as": retried.pk}
+    failed.save(update_fields=["content"])
+    # send_message numbered events since the lock above: read the counter again.
+    events_emit(sequence=lock_tenant_events(tenant_id), events=[Event("message.status", status_event(failed))])
+    return retried
+
+
+def _retry_refusal(message: Message) -> str | None:
+    if message.direction != Direction.OUTBOUND or message.status != MessageStatus.FAILED:
+        return _("Only a message that failed can be sent again.")
+    if message.content.get("_retried_as"):
+        return _("This message was sent again already.")
+    if not retry_can_help(message.error):
+        return _("Sending this message again would fail for the same reason.")
+    return None

@@ -14,8 +14,8 @@ def test_api_request_costs_one_query_for_the_key(world, django_assert_num_querie
 
 def test_tenant_page_resolves_tenant_and_member_in_one_query(world, django_assert_num_queries):
     client = world.client_for(world.agent)
-    client.get("/t/acme/inbox/")  # the first visit stores the workspace in the session
-    # session, user, membership with its tenant, the switcher's list of workspaces, and the
-    # (empty) conversation list
-    with django_assert_num_queries(5):
-        assert client.get("/t/acme/inbox/").status_code == 200
+    client.get("/t/acme/notifications/")  # the first visit stores the workspace in the session
+    # session, user, membership with its tenant; the frame's unread count, workspace switcher and
+    # availability; the page's own list of notifications
+    with django_assert_num_queries(7):
+        assert client.get("/t/acme/notifications/").status_code == 200

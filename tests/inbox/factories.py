@@ -12,8 +12,11 @@ from django.utils import timezone
 
 from accounts.tenancy import TenantOwnedModel
 from inbox.models import (
+    AgentStatus,
     Attachment,
     AttachmentState,
+    AutoAssignment,
+    Availability,
     Channel,
     ChannelKind,
     ConsentEvent,
@@ -22,11 +25,15 @@ from inbox.models import (
     ConsentSource,
     Contact,
     Conversation,
+    ConversationLabel,
     Direction,
+    Label,
     Message,
     MessageStatus,
     MessageType,
     Reaction,
+    Team,
+    TeamMember,
 )
 from tests.accounts.factories import TenantFactory, TenantOwnedFactory
 
@@ -138,3 +145,64 @@ class ConsentEventFactory(ChildFactory):
     source = ConsentSource.WEB_FORM
     proof = "Ticked “Updates on WhatsApp” at example.com/signup"
     occurred_at = factory.LazyFunction(timezone.now)
+
+
+# The team's inbox: teams, labels, availability, automatic assignment.
+
+
+class TeamFactory(TenantOwnedFactory[Team]):
+    class Meta:
+        model = Team
+
+    tenant = factory.SubFactory(TenantFactory)
+    name = factory.Sequence(lambda n: f"Team {n}")
+
+
+class TeamMemberFactory(ChildFactory):
+    """Pass `team=` and `user=` (a member of the team's tenant)."""
+
+    class Meta:
+        model = TeamMember
+
+    team = factory.SubFactory(TeamFactory)
+    tenant = factory.LazyAttribute(lambda member: member.team.tenant)
+
+
+class LabelFactory(TenantOwnedFactory[Label]):
+    class Meta:
+        model = Label
+
+    tenant = factory.SubFactory(TenantFactory)
+    name = factory.Sequence(lambda n: f"label-{n}")
+    color = "#b42318"
+
+
+class AgentStatusFactory(TenantOwnedFactory[AgentStatus]):
+    """Pass `tenant=` and `user=`; online unless told otherwise."""
+
+    class Meta:
+        model = AgentStatus
+
+    availability = Availability.ONLINE
+
+
+class AutoAssignmentFactory(ChildFactory):
+    """Enabled, for every member of the channel's tenant unless given a `team`."""
+
+    class Meta:
+        model = AutoAssignment
+
+    channel = factory.SubFactory(ChannelFactory)
+    tenant = factory.LazyAttribute(lambda setting: setting.channel.tenant)
+    enabled = True
+    max_open_per_agent = 10
+
+
+class ConversationLabelFactory(ChildFactory):
+    """Pass `conversation=` and `label=` (of the conversation's tenant)."""
+
+    class Meta:
+        model = ConversationLabel
+
+    conversation = factory.SubFactory(ConversationFactory)
+    tenant = factory.LazyAttribute(lambda labelled: labelled.conversation.tenant)

@@ -23,22 +23,41 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts import services
-from accounts.models import ApiKey, AuditLog, Invitation, Membership, Role, Tenant
+from accounts.models import ApiKey, AuditLog, Invitation, Membership, Notification, Role, Tenant
+from accounts.services import notify_members
 from config.asgi import application
 from config.routing import websocket_urlpatterns
 from inbox.models import (
+    Activity,
     Attachment,
+    AutoAssignment,
+    Broadcast,
+    BroadcastRecipient,
+    CannedResponse,
     Channel,
     ConsentEvent,
     ConsentSettings,
     Contact,
     Conversation,
+    Label,
     Message,
     MessageType,
+    Team,
 )
+from inbox.services.broadcasts import RecipientInput, broadcast_create
 from inbox.services.consent import consent_record, consent_settings_update
+from templates_mgmt.models import MessageTemplate, TemplateEvent
 from tests.accounts.factories import MembershipFactory, TenantFactory, UserFactory, api_key_for
-from tests.inbox.factories import AttachmentFactory, ChannelFactory, ContactFactory, ConversationFactory, MessageFactory
+from tests.inbox.factories import (
+    AttachmentFactory,
+    ChannelFactory,
+    ContactFactory,
+    ConversationFactory,
+    LabelFactory,
+    MessageFactory,
+    TeamFactory,
+)
+from tests.templates_mgmt.factories import MessageTemplateFactory
 from whatsapp.models import WhatsAppNumber
 from whatsapp.services.numbers import NumberDetails, number_connect
 
@@ -79,6 +98,56 @@ TENANT_PAGES = {
     "settings_audit_log": ["GET"],
     "settings_consent": ["GET", "POST"],
     "contacts_import": ["GET", "POST"],
+    "broadcasts": ["GET"],
+    "broadcast_new": ["GET", "POST"],
+    "broadcast": ["GET"],
+    "broadcast_cancel": ["POST"],
+    "notifications": ["GET", "POST"],
+    "templates": ["GET"],
+    "template_new": ["GET", "POST"],
+    "template_preview": ["POST"],
+    "templates_sync": ["POST"],
+    "template_library": ["GET", "POST"],
+    "template_detail": ["GET"],
+    "template_edit": ["GET", "POST"],
+    "template_submit": ["POST"],
+    "template_unpause": ["POST"],
+    "template_delete": ["POST"],
+    "template_duplicate": ["POST"],
+    "inbox_list": ["GET"],
+    "inbox_list_row": ["GET"],
+    "inbox_conversation": ["GET"],
+    "inbox_thread": ["GET"],
+    "inbox_read": ["POST"],
+    "inbox_message": ["GET"],
+    "inbox_media": ["GET"],
+    "inbox_retry": ["POST"],
+    "inbox_activity": ["GET"],
+    "inbox_send": ["POST"],
+    "inbox_upload": ["POST"],
+    "inbox_send_template": ["POST"],
+    "inbox_panel": ["GET"],
+    "inbox_assign": ["POST"],
+    "inbox_team": ["POST"],
+    "inbox_status": ["POST"],
+    "inbox_snooze": ["POST"],
+    "inbox_labels": ["POST"],
+    "inbox_unread": ["POST"],
+    "inbox_note": ["POST"],
+    "availability": ["POST"],
+    "settings_teams": ["GET", "POST"],
+    "settings_team_detail": ["GET", "POST"],
+    "settings_team_delete": ["GET", "POST"],
+    "settings_labels": ["GET", "POST"],
+    "settings_label": ["GET", "POST"],
+    "settings_label_delete": ["GET", "POST"],
+    "settings_canned_responses": ["GET", "POST"],
+    "settings_canned_response": ["GET", "POST"],
+    "settings_canned_response_delete": ["GET", "POST"],
+    "settings_assignment": ["GET"],
+    "settings_assignment_channel": ["POST"],
+    "preferences": ["GET", "POST"],
+    "reports": ["GET"],
 }
 
 # API routes, authenticated by tenant A's key.
@@ -99,6 +168,23 @@ API_ROUTES = {
     "api_contact_opt_in": ["POST"],
     "api_contact_opt_out": ["POST"],
     "api_contacts_import": ["POST"],
+    "api_broadcasts": ["GET", "POST"],
+    "api_broadcast": ["GET"],
+    "api_broadcast_recipients": ["GET"],
+    "api_broadcast_cancel": ["POST"],
+    "api_templates": ["GET", "POST"],
+    "api_templates_sync": ["POST"],
+    "api_templates_library": ["GET", "POST"],
+    "api_template": ["GET"],
+    "api_template_submit": ["POST"],
+    "api_template_duplicate": ["POST"],
+    "api_conversation_templates": ["GET"],
+    "api_conversation_assign": ["POST"],
+    "api_conversation_status": ["POST"],
+    "api_conversation_snooze": ["POST"],
+    "api_conversation_labels": ["POST"],
+    "api_conversation_unread": ["POST"],
+    "api_conversation_notes": ["POST"],
 }
 
 # WebSocket routes, opened by tenant A's owner.
@@ -184,6 +270,25 @@ def tenants(db: None) -> Tenants:
     AttachmentFactory.create(
         message=b_message, ready=True, filename="globex-prices.pdf", mime_type="application/pdf", file__data=b"GLX-PDF"
     )
+    b_template = MessageTemplateFactory.create(number=b_number, name="globex_offer")
+    b_team = TeamFactory.create(tenant=b, name="Globex escalations")
+    b_label = LabelFactory.create(tenant=b, name="globex-vip")
+    b_canned = CannedResponse.objects.for_tenant(b).create(
+        tenant=b, shortcut="globex-hello", title="Globex greeting", body="Hello from Globex"
+    )
+    b_note = Activity.objects.for_tenant(b).create(
+        tenant=b, conversation=b_conversation, kind="note", body="Globex internal note", actor_label="Gloria"
+    )
+    notify_members(tenant_id=b.pk, role=Role.AGENT, kind="template.rejected", title="Globex template news",
+                   now=timezone.now())  # fmt: skip
+    b_broadcast = broadcast_create(
+        channel=b_number.channel,
+        template_name="globex_offer",
+        template_language="en_US",
+        recipients=[RecipientInput(row=1, phone=b_contact.phone, parameters=["Gina", "GLX-1"])],
+        actor=actor,
+        now=timezone.now(),
+    )
     return Tenants(
         a=a,
         a_owner=a_owner,
@@ -199,6 +304,13 @@ def tenants(db: None) -> Tenants:
             "conversation_id": b_conversation.pk,
             "message_id": b_message.pk,
             "contact_id": b_contact.pk,
+            "broadcast_id": b_broadcast.pk,
+            "template_id": b_template.pk,
+            "team_id": b_team.pk,
+            "label_id": b_label.pk,
+            "canned_response_id": b_canned.pk,
+            "activity_id": b_note.pk,
+            "channel_id": b_number.channel_id,
         },
         b_markers=[
             "Globex",
@@ -214,6 +326,10 @@ def tenants(db: None) -> Tenants:
             "globex-prices",
             "GLX-PDF",
             "GLOBEX-HALT",
+            "globex_offer",
+            "globex-vip",
+            "globex-hello",
+            "Globex internal note",
         ],
     )
 
@@ -286,6 +402,16 @@ def snapshot(tenant: Tenant) -> dict[str, Any]:
         "consent_events": list(ConsentEvent.objects.for_tenant(tenant).order_by("pk").values()),
         "consent_settings": list(ConsentSettings.objects.for_tenant(tenant).order_by("pk").values()),
         "audit": list(AuditLog.objects.for_tenant(tenant).order_by("pk").values_list("pk", flat=True)),
+        "broadcasts": list(Broadcast.objects.for_tenant(tenant).order_by("pk").values()),
+        "broadcast_recipients": list(BroadcastRecipient.objects.for_tenant(tenant).order_by("pk").values()),
+        "templates": list(MessageTemplate.objects.for_tenant(tenant).order_by("pk").values()),
+        "template_events": list(TemplateEvent.objects.for_tenant(tenant).order_by("pk").values()),
+        "notifications": list(Notification.objects.for_tenant(tenant).order_by("pk").values()),
+        "teams": list(Team.objects.for_tenant(tenant).order_by("pk").values()),
+        "labels": list(Label.objects.for_tenant(tenant).order_by("pk").values()),
+        "canned_responses": list(CannedResponse.objects.for_tenant(tenant).order_by("pk").values()),
+        "activities": list(Activity.objects.for_tenant(tenant).order_by("pk").values()),
+        "auto_assignments": list(AutoAssignment.objects.for_tenant(tenant).order_by("pk").values()),
     }
 
 
@@ -381,3 +507,13 @@ def test_the_probe_catches_a_leaking_view(tenants):
         problems = probe("leaky_member", ["GET"], page_client(tenants), tenants)
     assert any(re.search(r"/t/acme/leak/\d+/ answered 200", problem) for problem in problems), problems
     assert any("shows tenant B's ['globex.test']" in problem for problem in problems), problems
+
+
+@pytest.mark.parametrize("method", ["patch", "delete"])
+def test_another_tenants_template_can_not_be_changed_or_deleted(tenants, method):
+    before = snapshot(tenants.b)
+    url = reverse("api_template", kwargs={"template_id": tenants.b_objects["template_id"]})
+    response = getattr(api_client(tenants), method)(url, {"category": "MARKETING"}, format="json")
+    assert response.status_code == 404
+    assert leaks(response, tenants) == []
+    assert snapshot(tenants.b) == before
