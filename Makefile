@@ -45,6 +45,7 @@ bench: $(INSTALLED)
 	@$(MAKE) --no-print-directory test-tools TEST_TOOLS="$(BENCH_TOOLS)"
 	$(BIN)/python -m bench.api_auth
 	$(BIN)/python -m bench.webhook_ingest
+	$(BIN)/python -m bench.inbox
 
 # `make manage ARGS="createsuperuser"`: a manage.py command against the same services.
 manage: $(INSTALLED)

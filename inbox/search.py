@@ -13,14 +13,15 @@ What matches, and why:
   Digits count from 3 on (a trigram is 3 characters).
 - A conversation matches when its contact does, or when one of its messages does.
 
-How it stays fast (figures: bench/inbox.py): the two ways to match are asked separately, each
-for one page in list order, and the page is the newest of both. Separately, PostgreSQL plans
-each well from its statistics: a rare word is looked up in the GIN index and its few
-conversations sorted; a word most messages contain is checked conversation by conversation in
-list order, which finds a page after a few dozen. Joined by OR, neither plan is possible and a
-common word costs a hash of every matching message. The cost of a search is then bounded by
-the smaller of its matches and a page's worth of rows scanned; the worst case is a word found
-in a few percent of the conversations, where both are a few thousand rows.
+How it stays fast (figures: bench/inbox.py): PostgreSQL can't know how many rows a search
+matches, and guessing wrong is costly both ways: reading every open conversation to find the
+one whose phone has "0777", or reading 600,000 matches of a word most messages contain to
+show 25 of them. So `search_conversations` asks before it filters: the matching contacts' ids
+(few, as a rule), and, when the text index's statistics say a word is rare, the conversations
+its messages are in. The list's query then takes those ids (its cost is bounded by their
+number); a common name or word is instead checked row by row while the list is read in order,
+which finds a page after a few dozen rows. The worst case is in between, a word in a few
+percent of the messages, where both ways cost a few thousand rows.
 
 The GIN indexes of migration 0007 are built on exactly the expressions below; a test checks
 the plans use them.
@@ -28,13 +29,15 @@ the plans use them.
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.search import SearchQuery, SearchVectorField
-from django.db.models import CharField, Exists, F, Func, OuterRef, Q, QuerySet
-from django.db.models.expressions import OrderBy
+from django.db import connection
+from django.db.models import BigIntegerField, BooleanField, CharField, F, Func, OuterRef, Q, QuerySet, Subquery, Value
 
 from inbox.models import Contact, Conversation, Message
 
@@ -126,20 +129,56 @@ def matching_messages(*, tenant_id: int, terms: SearchTerms) -> QuerySet[Message
     return Message.objects.for_tenant(tenant_id).alias(document=message_text()).filter(document=words_query(terms))
 
 
+# Up to these many matches, a search reads them and hands the list the ids (a rare name or word);
+# beyond, it lets the list be read in order and checks each conversation (a common one). The
+# first costs a few microseconds per match, the second per conversation passed over.
+MATCHED_CONTACTS_LISTED = 5_000
+MATCHED_MESSAGES_LISTED = 5_000
+
+
 def search_conversations(
-    conversations: QuerySet[Conversation],
-    *,
-    tenant_id: int,
-    terms: SearchTerms,
-    order: Sequence[OrderBy] = (),
-    limit: int | None = None,
+    conversations: QuerySet[Conversation], *, tenant_id: int, terms: SearchTerms
 ) -> QuerySet[Conversation]:
-    """Of `conversations` (already filtered), those the search finds. With `order` and `limit`, at
-    most the first `limit` in that order: the first `limit` matched by contact and the first
-    `limit` matched by a message, asked apart so each is planned on its own (see above)."""
-    by_contact = conversations.filter(contact_id__in=matching_contacts(tenant_id=tenant_id, terms=terms).values("pk"))
-    found = by_contact.order_by(*order).values("pk")[:limit]
-    if terms.words:
-        messages = matching_messages(tenant_id=tenant_id, terms=terms).filter(conversation_id=OuterRef("pk"))
-        found = found.union(conversations.filter(Exists(messages)).order_by(*order).values("pk")[:limit])
-    return conversations.filter(pk__in=found)
+    """Of `conversations` (already filtered), those the search finds, asking a few small queries
+    first (see the module's docstring): contacts' ids, the planner's estimates of the tenant's
+    messages and of each word's, and the conversations of a rare word's messages."""
+    contacts = matching_contacts(tenant_id=tenant_id, terms=terms)
+    contact_ids = list(contacts.values_list("pk", flat=True)[: MATCHED_CONTACTS_LISTED + 1])
+    listed = len(contact_ids) <= MATCHED_CONTACTS_LISTED
+    match = Q(_is_any_of("contact_id", contact_ids)) if listed else Q(contact_id__in=contacts.values("pk"))
+    if not terms.words:
+        return conversations.filter(match)
+    messages = matching_messages(tenant_id=tenant_id, terms=terms)
+    # All words must match: there are at most as many matches as the rarest word has. In a small
+    # tenant, a word in more than a percent of its messages fills a page within a few conversations.
+    matches = min(_estimated_messages(tenant_id, word) for word in terms.words)
+    tenant_messages = estimated_rows(Message.objects.for_tenant(tenant_id))
+    if matches <= min(MATCHED_MESSAGES_LISTED, tenant_messages / 100):
+        found = messages.order_by("conversation_id").values_list("conversation_id", flat=True).distinct()
+        conversation_ids = list(found[: MATCHED_MESSAGES_LISTED + 1])
+        if len(conversation_ids) <= MATCHED_MESSAGES_LISTED:  # else the statistics were wrong: as for a common word
+            return conversations.filter(match | Q(_is_any_of("id", conversation_ids)))
+    # A scalar subquery, not EXISTS: PostgreSQL may turn an EXISTS into a hash of every match,
+    # where this checks the conversations one by one as the list is read, and stops with the page.
+    in_messages = Subquery(messages.filter(conversation_id=OuterRef("pk")).values("conversation_id")[:1])
+    return conversations.alias(message_match=in_messages).filter(match | Q(message_match__isnull=False))
+
+
+def _is_any_of(column: str, ids: list[int]) -> Func:
+    """`column = ANY(<array>)`: thousands of ids as one parameter, where IN would make thousands."""
+    array = Value(ids, output_field=ArrayField(BigIntegerField()))
+    return Func(F(column), array, template="%(expressions)s)", arg_joiner=" = ANY(", output_field=BooleanField())
+
+
+def _estimated_messages(tenant_id: int, word: str) -> float:
+    return estimated_rows(matching_messages(tenant_id=tenant_id, terms=SearchTerms(words=(word,), digits="")))
+
+
+def estimated_rows(queryset: QuerySet[Any]) -> float:
+    """How many rows PostgreSQL's planner expects the query to return (it plans, runs nothing)."""
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+        (plan,) = cursor.fetchone()
+    plan = json.loads(plan) if isinstance(plan, str) else plan
+    return float(plan[0]["Plan"]["Plan Rows"])

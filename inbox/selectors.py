@@ -545,7 +545,8 @@ def conversation_exists(*, tenant: Tenant | int, conversation_id: int) -> bool:
 
 # The conversation list: the inbox's left pane -----------------------------------------------------
 
-LIST_PAGE_SIZE = 50
+# A page fills the list pane two or three times over; "load more" brings the next.
+LIST_PAGE_SIZE = 25
 MAX_LIST_PAGE_SIZE = 200
 # Enough of the last message for a row's preview line; the rest stays in the database.
 PREVIEW_LENGTH = 160
@@ -604,13 +605,23 @@ class LabelChip:
 
 @dataclass(frozen=True)
 class ConversationListRow:
-    """A row of the list: the conversation (with its contact, assignee and team) and what it shows."""
+    """A row of the list: what it shows of the conversation, its contact, assignee and team, read as
+    plain values (a page is the inbox's most frequent request: no model instances to build)."""
 
-    conversation: Conversation
+    id: int
+    status: str
+    unread_count: int
+    contact_name: str
+    assignee_name: str | None
+    team_name: str | None
     last_activity_at: datetime
     preview: MessagePreview | None
     labels: tuple[LabelChip, ...]
     window: ServiceWindow
+
+    @property
+    def status_label(self) -> str:
+        return str(ConversationStatus(self.status).label)
 
 
 @dataclass(frozen=True)
@@ -655,14 +666,14 @@ def conversation_list(
         queryset = queryset.filter(_listed_after(_list_position(cursor)))
     terms = _search_terms(search)
     if terms is not None:
-        queryset = search_conversations(queryset, tenant_id=tenant.pk, terms=terms, order=LIST_ORDER, limit=limit + 1)
-    found = list(_with_row_details(queryset, tenant_id=tenant.pk).order_by(*LIST_ORDER)[: limit + 1])
+        queryset = search_conversations(queryset, tenant_id=tenant.pk, terms=terms)
+    found = list(_row_values(queryset, tenant_id=tenant.pk).order_by(*LIST_ORDER)[: limit + 1])
     now = now or timezone.now()
-    rows = [_list_row(conversation, now) for conversation in found[:limit]]
+    rows = [_list_row(values, now) for values in found[:limit]]
     next_cursor = None
     if len(found) > limit:
         last = rows[-1]
-        next_cursor = list_cursor(last_activity_at=last.last_activity_at, conversation_id=last.conversation.pk)
+        next_cursor = list_cursor(last_activity_at=last.last_activity_at, conversation_id=last.id)
     return ConversationPage(rows=rows, next_cursor=next_cursor)
 
 
@@ -737,18 +748,9 @@ def _search_terms(search: str) -> SearchTerms | None:
         raise InvalidListFilter("q", str(error)) from None
 
 
-# What a row reads of the conversation and its relations; the rest stays in the database (a list
-# page is the inbox's most frequent request, and each field costs on every row).
-_ROW_FIELDS = (
-    "tenant_id", "channel_id", "status", "unread_count", "last_message_at", "last_inbound_at", "created_at",
-    "contact__name", "contact__profile_name", "contact__phone", "contact__wa_id",
-    "assignee__name", "assignee__email", "team__name",
-)  # fmt: skip
-
-
-def _with_row_details(queryset: QuerySet[Conversation], *, tenant_id: int) -> QuerySet[Conversation]:
-    """What a row shows beyond the conversation, as subqueries PostgreSQL runs for the page's rows
-    only: the last message (by the message_thread index) and the labels."""
+def _row_values(queryset: QuerySet[Conversation], *, tenant_id: int) -> QuerySet[Conversation, Any]:
+    """What a row shows, as values: the conversation's, its relations', and as subqueries PostgreSQL
+    runs for the page's rows only, the last message (by the message_thread index) and the labels."""
     last_message = (
         Message.objects.for_tenant(tenant_id)
         .filter(conversation_id=OuterRef("pk"))
@@ -762,19 +764,29 @@ def _with_row_details(queryset: QuerySet[Conversation], *, tenant_id: int) -> Qu
         .order_by(Lower("label__name"), "label_id")
         .values(chip=JSONObject(id="label_id", name="label__name", color="label__color"))
     )
-    return (
-        queryset.select_related("contact", "assignee", "team")
-        .only(*_ROW_FIELDS)
-        .annotate(last_activity_at=LAST_ACTIVITY, preview=Subquery(last_message), label_chips=ArraySubquery(labels))
-    )
+    return queryset.values(
+        "id", "status", "unread_count", "last_inbound_at",
+        "contact__name", "contact__profile_name", "contact__phone", "contact__wa_id",
+        "assignee__name", "assignee__email", "team__name",
+        last_activity_at=LAST_ACTIVITY, preview=Subquery(last_message), label_chips=ArraySubquery(labels),
+    )  # fmt: skip
 
 
-def _list_row(conversation: Conversation, now: datetime) -> ConversationListRow:
-    preview = conversation.preview  # type: ignore[attr-defined]  # annotated by _with_row_details
+def _list_row(values: dict[str, Any], now: datetime) -> ConversationListRow:
+    contact_name = next(
+        (values[name] for name in ("contact__name", "contact__profile_name", "contact__phone") if values[name]),
+        values["contact__wa_id"],
+    )  # as Contact.display_name
+    preview = values["preview"]
     return ConversationListRow(
-        conversation=conversation,
-        last_activity_at=conversation.last_activity_at,  # type: ignore[attr-defined]
+        id=values["id"],
+        status=values["status"],
+        unread_count=values["unread_count"],
+        contact_name=contact_name,
+        assignee_name=values["assignee__name"] or values["assignee__email"],
+        team_name=values["team__name"],
+        last_activity_at=values["last_activity_at"],
         preview=MessagePreview(**preview) if preview else None,
-        labels=tuple(LabelChip(**chip) for chip in conversation.label_chips),  # type: ignore[attr-defined]
-        window=customer_service_window(last_inbound_at=conversation.last_inbound_at, now=now),
+        labels=tuple(LabelChip(**chip) for chip in values["label_chips"]),
+        window=customer_service_window(last_inbound_at=values["last_inbound_at"], now=now),
     )

@@ -1,8 +1,8 @@
 """The inbox's conversation list: its pane (filters, search, rows, "load more") and single rows.
 
-`inbox_list` answers the pane for htmx (and the WebSocket client); the inbox page (THREAD's
-shell) renders the same pane on first load with `list_context`, so both read the filters from
-the same query string. `inbox_list_row` answers one row for a live update, or 204 when the
+`inbox_list` answers the pane for htmx; the inbox page renders it in place for its first paint
+(by calling this view with the page's own request), so both read the filters from the page's
+query string. `inbox_list_row` answers one row for a live update, or 204 when the
 conversation no longer belongs in the list as filtered.
 
 Filters that can't be applied (an unknown view, a label that is not the workspace's, an old
@@ -65,8 +65,6 @@ class RowDisplay:
     href: str
     is_open: bool
     activity_iso: str
-    # The time in full, where the row shows how long ago.
-    activity_title: str
     activity_label: str
     window_state: str  # "open", "closing" or "closed"
     window_label: str
@@ -106,7 +104,7 @@ def inbox_list(request: TenantRequest, tenant_slug: str) -> HttpResponse:
 
 @require_GET
 def inbox_list_row(request: TenantRequest, tenant_slug: str, conversation_id: int) -> HttpResponse:
-    """One row, filtered like the list whose `data-row-query` is the query string: 204 when the
+    """One row, filtered like the list whose `data-query` is the query string: 204 when the
     conversation doesn't belong in that list (any more), 404 when it is not the workspace's."""
     if not selectors.conversation_exists(tenant=request.tenant, conversation_id=conversation_id):
         raise Http404("No such conversation.")
@@ -117,8 +115,8 @@ def inbox_list_row(request: TenantRequest, tenant_slug: str, conversation_id: in
         page = None
     if page is None or not page.rows:
         return HttpResponse(status=204)
-    (display,) = _row_displays(request, page.rows, filters=filters, open_conversation_id=_open_conversation_id(request))
-    return render(request, ROW_TEMPLATE, {"row": display})
+    displays = _row_displays(request, page.rows, filters=filters, open_conversation_id=_open_conversation_id(request))
+    return render(request, ROW_TEMPLATE, {"rows": displays})
 
 
 def list_context(request: TenantRequest, *, open_conversation_id: int | None = None) -> dict[str, Any]:
@@ -252,15 +250,13 @@ def _row_displays(
     query = filters.query()
     displays = []
     for row in rows:
-        conversation_id = row.conversation.pk
         window_state, window_label = _window(row.window, now)
         displays.append(
             RowDisplay(
                 row=row,
-                href=f"{inbox_url}{conversation_id}/?{query}",
-                is_open=conversation_id == open_conversation_id,
+                href=f"{inbox_url}{row.id}/?{query}",
+                is_open=row.id == open_conversation_id,
                 activity_iso=row.last_activity_at.isoformat(timespec="microseconds"),
-                activity_title=date_format(row.last_activity_at, "DATETIME_FORMAT"),
                 activity_label=activity_label(row.last_activity_at, now),
                 window_state=window_state,
                 window_label=window_label,
