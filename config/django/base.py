@@ -94,7 +94,9 @@ CACHES = {
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [REDIS_URL], "prefix": f"{REDIS_KEY_PREFIX}:channels"},
+        # channels_redis blocks up to 5 s per receive (BZPOPMIN) and redis-py's default read
+        # timeout is also 5 s: without a longer one an idle socket's consumer dies on a timeout.
+        "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 30}], "prefix": f"{REDIS_KEY_PREFIX}:channels"},
     }
 }
 

@@ -75,3 +75,19 @@ def test_anonymous_socket_is_refused(world):
         return connected
 
     assert async_to_sync(connect)() is False
+
+
+def test_an_idle_socket_still_receives_events(world):
+    """The layer blocks up to 5 s on Redis per receive; the connection's read timeout must outlast
+    that, or a quiet inbox loses its socket after a few seconds of silence."""
+
+    async def scenario() -> dict:
+        socket = await open_socket(world.agent.user, "acme")
+        assert await socket.receive_nothing(timeout=6.5)
+        layer = get_channel_layer()
+        await layer.group_send(tenant_group(world.tenant.pk), {"type": "tenant.events", "events": [{"type": "late"}]})
+        received = await socket.receive_json_from(timeout=3)
+        await socket.disconnect()
+        return received
+
+    assert async_to_sync(scenario)() == {"type": "late"}
