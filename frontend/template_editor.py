@@ -52,11 +52,19 @@ class TemplateEditorForm(forms.Form):
     )
     header_format = forms.ChoiceField(label=_("Header"), choices=HEADER_FORMATS, initial="NONE", required=False)
     header_text = forms.CharField(label=_("Header text"), required=False, max_length=200)
+    header_file = forms.FileField(
+        label=_("Example file"),
+        required=False,
+        help_text=_(
+            "Meta reviews a media header with an example: a JPEG or PNG image (5 MB), an MP4 video (16 MB) "
+            "or a PDF document. It is uploaded to Meta when you save."
+        ),
+    )
     header_handle = forms.CharField(
         label=_("Example file handle"),
         required=False,
         max_length=1000,
-        help_text=_("Meta asks for an example of a media header: the handle of an uploaded file (4::…)."),
+        help_text=_("Filled in by the upload; or paste the handle of a file uploaded before (4::…)."),
     )
     body_text = forms.CharField(
         label=_("Body"),
@@ -124,6 +132,12 @@ class TemplateEditorForm(forms.Form):
         return [
             {part: self[f"button_{i}_{part}"] for part in ("type", "text", "value", "example")} for i in order[:shown]
         ]
+
+    def keep_example_handle(self, handle: str) -> None:
+        """Use the handle of the example file just uploaded: in the body, and in the form if it is
+        shown again (a file input can't be refilled, so the upload is not asked for twice)."""
+        self.data = self.data.copy()
+        self.data[self.add_prefix("header_handle")] = handle
 
     def creation_body(self) -> dict[str, Any]:
         """Meta's creation body from what the form holds (cleaned when valid, raw otherwise)."""

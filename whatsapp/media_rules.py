@@ -68,3 +68,44 @@ def media_problem(*, mime_type: str, data: bytes) -> str | None:
 def media_kind(mime_type: str) -> str:
     """The message type a file is sent as (image, video, audio, document, sticker)."""
     return SUPPORTED_MEDIA[base_mime_type(mime_type)][0]
+
+
+# A media header's example, as Meta's Resumable Upload API takes it: the header's format → the
+# types it accepts, each recognised by the file's first bytes (never by its name), and the size cap.
+HEADER_EXAMPLE_TYPES: dict[str, tuple[tuple[str, int], ...]] = {
+    "IMAGE": (("image/jpeg", 5 * MB), ("image/png", 5 * MB)),
+    "VIDEO": (("video/mp4", 16 * MB),),
+    "DOCUMENT": (("application/pdf", 100 * MB),),
+}
+# The largest example file any header takes: a bigger upload is refused before it is read whole.
+EXAMPLE_FILE_MAX_BYTES = max(size for types in HEADER_EXAMPLE_TYPES.values() for _mime_type, size in types)
+HEADER_EXAMPLE_NAMES = {"IMAGE": "a JPEG or PNG image", "VIDEO": "an MP4 video", "DOCUMENT": "a PDF document"}
+
+
+def sniffed_mime_type(data: bytes) -> str | None:
+    """The type of a JPEG, PNG, MP4 or PDF file from its first bytes; None for anything else."""
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if data[4:8] == b"ftyp":
+        return "video/mp4"
+    if data.startswith(b"%PDF-"):
+        return "application/pdf"
+    return None
+
+
+def header_example_problem(*, header_format: str, data: bytes) -> tuple[str, str | None]:
+    """(MIME type, why Meta would refuse this file as the header's example, or None)."""
+    accepted = dict(HEADER_EXAMPLE_TYPES.get(header_format, ()))
+    if not accepted:
+        return "", "Only an image, video or document header takes an example file."
+    if not data:
+        return "", "The file is empty."
+    mime_type = sniffed_mime_type(data)
+    if mime_type not in accepted:
+        return "", f"This header needs {HEADER_EXAMPLE_NAMES[header_format]}; the file is not one."
+    max_bytes = accepted[mime_type]
+    if len(data) > max_bytes:
+        return mime_type, f"The file is {size_text(len(data))}; the example can be up to {size_text(max_bytes)}."
+    return mime_type, None

@@ -149,6 +149,9 @@ NUM_PROXIES = env.int("NUM_PROXIES", default=0)
 
 # WhatsApp: the app secret of the Meta app that serves every tenant (a number may have its own).
 WHATSAPP_APP_SECRET = env.str("WHATSAPP_APP_SECRET", default="dev-app-secret")
+# The Meta app's id: files for template examples and the profile photo go through its
+# Resumable Upload API (`POST /{app-id}/uploads`).
+WHATSAPP_APP_ID = env.str("WHATSAPP_APP_ID", default="100000000000001")
 # Optional app-wide verify token for Meta's webhook handshake (each number also has its own).
 WHATSAPP_VERIFY_TOKEN = env.str("WHATSAPP_VERIFY_TOKEN", default="")
 # Largest webhook body accepted; Meta batches up to 1,000 updates (about 3 MB) in one POST.

@@ -8,6 +8,8 @@ SECRET_KEY = env.str("SECRET_KEY")
 # Secrets stored in the database must not be readable with a key derived from SECRET_KEY alone.
 FIELD_ENCRYPTION_KEY = env.str("FIELD_ENCRYPTION_KEY")
 WHATSAPP_APP_SECRET = env.str("WHATSAPP_APP_SECRET")
+# Optional: without it, uploads of template example files are refused with a clear error.
+WHATSAPP_APP_ID = env.str("WHATSAPP_APP_ID", default="")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 DATABASES = {"default": {**env.db("DATABASE_URL"), "OPTIONS": DATABASES["default"]["OPTIONS"]}}  # noqa: F405
 STATIC_ROOT = BASE_DIR / "staticfiles"

@@ -15,13 +15,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.access import TenantRequest, actor_for, role_required
 from accounts.errors import ServiceError
 from accounts.models import Role
-from frontend.template_editor import LANGUAGES, TemplateEditorForm, editor_initial
+from frontend.template_editor import LANGUAGES, MEDIA_HEADERS, TemplateEditorForm, editor_initial
 from templates_mgmt import policy, selectors
 from templates_mgmt import services as drafts
 from templates_mgmt.library import library_entries
 from templates_mgmt.models import MessageTemplate, TemplateCategory, TemplateStatus
 from whatsapp import selectors as channel_selectors
 from whatsapp.client import GraphAPIError
+from whatsapp.media_rules import EXAMPLE_FILE_MAX_BYTES
 from whatsapp.services import templates as lifecycle
 
 # Meta lets a template it knows change its components (and category), nothing else.
@@ -33,6 +34,29 @@ def _template(request: TenantRequest, template_id: int) -> MessageTemplate:
     if found is None:
         raise Http404
     return found
+
+
+# Stands for the handle of an example file chosen in the editor, which is uploaded on save.
+EXAMPLE_ON_SAVE = "4::chosen-file"
+
+
+def _upload_example(form: TemplateEditorForm, *, tenant_id: int, waba_id: str) -> None:
+    """Upload the example file chosen for a media header, if any, and keep its handle in the form."""
+    upload = form.cleaned_data.get("header_file")
+    header_format = form.cleaned_data.get("header_format")
+    if upload is None or header_format not in MEDIA_HEADERS:
+        return
+    data = upload.read(EXAMPLE_FILE_MAX_BYTES + 1)
+    handle = lifecycle.template_example_upload(
+        tenant_id=tenant_id, waba_id=waba_id, header_format=header_format, data=data, file_name=upload.name or "example"
+    )
+    form.keep_example_handle(handle)
+
+
+def _error_field(form: TemplateEditorForm, error: ServiceError) -> str | None:
+    """The form field an error is about, when it names one (else the error is the form's)."""
+    field = error.details.get("field") if isinstance(error.details, dict) else None
+    return field if field in form.fields else None
 
 
 def _editor_context(form: TemplateEditorForm, template: MessageTemplate | None = None) -> dict[str, object]:
@@ -71,10 +95,13 @@ def template_new(request: TenantRequest, tenant_slug: str) -> HttpResponse:
     if not wabas:
         # The list says what to do first: connect a number.
         return render(request, "frontend/message_templates/list.html", {"templates": [], "has_number": False})
-    form = TemplateEditorForm(request.POST or None, waba_ids=wabas, initial={"waba_id": wabas[0]})
+    form = TemplateEditorForm(
+        request.POST or None, request.FILES or None, waba_ids=wabas, initial={"waba_id": wabas[0]}
+    )
     if request.method == "POST" and form.is_valid():
-        body = form.creation_body()
         try:
+            _upload_example(form, tenant_id=request.tenant.pk, waba_id=form.cleaned_data["waba_id"])
+            body = form.creation_body()
             drafts.template_lint_or_raise(body)
             template = drafts.template_draft_save(
                 tenant_id=request.tenant.pk, waba_id=form.cleaned_data["waba_id"], body=body, now=timezone.now()
@@ -82,7 +109,7 @@ def template_new(request: TenantRequest, tenant_slug: str) -> HttpResponse:
             if "submit" in request.POST:
                 lifecycle.template_submit(template=template, actor=actor_for(request), now=timezone.now())
         except ServiceError as error:
-            form.add_error(None, error.message)
+            form.add_error(_error_field(form, error), error.message)
         else:
             return _saved(request, template, submitted="submit" in request.POST)
     return render(
@@ -109,14 +136,16 @@ def template_edit(request: TenantRequest, tenant_slug: str, template_id: int) ->
     is_draft = template.status == TemplateStatus.DRAFT
     form = TemplateEditorForm(
         request.POST or None,
+        request.FILES or None,
         waba_ids=[template.waba_id],
         initial=editor_initial(template),
         editable_identity=is_draft,
     )
     if request.method == "POST" and form.is_valid():
-        body = form.creation_body()
         now = timezone.now()
         try:
+            _upload_example(form, tenant_id=template.tenant_id, waba_id=template.waba_id)
+            body = form.creation_body()
             if is_draft:
                 drafts.template_lint_or_raise(body)
                 drafts.template_draft_save(
@@ -127,7 +156,7 @@ def template_edit(request: TenantRequest, tenant_slug: str, template_id: int) ->
             else:
                 lifecycle.template_edit(template=template, body=body, actor=actor_for(request), now=now)
         except ServiceError as error:
-            form.add_error(None, error.message)
+            form.add_error(_error_field(form, error), error.message)
         else:
             return _saved(request, template, submitted=not is_draft or "submit" in request.POST)
     context = _editor_context(form, template)
@@ -140,7 +169,11 @@ def template_preview(request: TenantRequest, tenant_slug: str) -> HttpResponse:
     """The editor's live preview and lint findings, for what is typed so far (nothing is saved)."""
     wabas = channel_selectors.waba_ids_of(tenant_id=request.tenant.pk)
     form = TemplateEditorForm(request.POST, waba_ids=wabas)
-    context = _editor_context(form)
+    chosen_file = request.POST.get("header_file_name", "")[:200]
+    if chosen_file and not request.POST.get("header_handle"):
+        # The file chosen is uploaded on save: check the rest as if it had been.
+        form.keep_example_handle(EXAMPLE_ON_SAVE)
+    context = {**_editor_context(form), "chosen_file": chosen_file}
     # The example fields follow the placeholders: re-drawn only when the set of them changed.
     context["redraw_examples"] = request.POST.get("example_slots", "") != form.example_slots_key()
     return render(request, "frontend/message_templates/_preview.html", context)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from accounts.models import Notification
@@ -179,3 +180,34 @@ def test_notifications_show_in_the_nav_and_are_marked_read(world, admin):
     with tenant_scope(world.tenant):
         assert not Notification.objects.filter(user=world.admin.user, read_at__isnull=True).exists()
         assert Notification.objects.filter(user=world.owner.user, read_at__isnull=True).exists()
+
+
+IMAGE_HEADER = {**EDITOR, "header_format": "IMAGE", "header_text": "", "example__header__order_number": ""}
+
+
+def test_the_editor_uploads_a_media_header_s_example_to_meta(world, admin, simulator, sim_number):  # noqa: F811
+    png = SimpleUploadedFile("shop.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, content_type="image/png")
+    response = admin.post(url(world, "new/"), {**IMAGE_HEADER, "header_file": png, "submit": ""})
+    assert response.status_code == 302, page_text(response)
+    (template,) = stored(world)
+    header = template.components[0]
+    (handle,) = header["example"]["header_handle"]
+    assert (header["format"], simulator.state.uploaded_file(handle).mime_type) == ("IMAGE", "image/png")
+    assert template.status == "PENDING"
+
+
+def test_a_wrong_example_file_is_a_field_error_and_nothing_is_saved(world, admin, simulator, sim_number):  # noqa: F811
+    pdf = SimpleUploadedFile("shop.png", b"%PDF-1.7\n" + b"0" * 64, content_type="image/png")
+    response = admin.post(url(world, "new/"), {**IMAGE_HEADER, "header_file": pdf, "save": ""})
+    assert response.status_code == 400
+    assert "This header needs a JPEG or PNG image; the file is not one." in page_text(response)
+    assert stored(world) == []
+    assert simulator.state.uploaded_files() == []
+
+
+def test_an_uploaded_example_is_kept_when_the_form_comes_back_with_errors(world, admin, simulator, sim_number):  # noqa: F811
+    png = SimpleUploadedFile("shop.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, content_type="image/png")
+    response = admin.post(url(world, "new/"), {**IMAGE_HEADER, "body_text": "{{first_name}}", "header_file": png})
+    assert response.status_code == 400
+    (uploaded,) = simulator.state.uploaded_files()
+    assert f'value="{uploaded.handle}"' in response.content.decode()

@@ -175,6 +175,7 @@ API_ROUTES = {
     "api_templates": ["GET", "POST"],
     "api_templates_sync": ["POST"],
     "api_templates_library": ["GET", "POST"],
+    "api_template_example_files": ["POST"],
     "api_template": ["GET"],
     "api_template_submit": ["POST"],
     "api_template_duplicate": ["POST"],

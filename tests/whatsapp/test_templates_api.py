@@ -7,6 +7,7 @@ import copy
 
 import httpx
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.tenancy import tenant_scope
 from templates_mgmt.models import MessageTemplate
@@ -160,3 +161,64 @@ def test_the_picker_offers_approved_templates_in_the_contact_s_language_first_pr
     assert picked[0]["parameters"] == [{"key": "first_name", "value": "Jürgen"}, {"key": "order_number", "value": ""}]
     assert picked[0]["preview"]["body"].startswith("Hello Jürgen, your order {{order_number}} has shipped")
     assert api.get("/api/v1/conversations/999999/templates/").status_code == 404
+
+
+def upload(name: str, data: bytes, content_type: str) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, data, content_type=content_type)
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PDF = b"%PDF-1.7\n" + b"0" * 64
+
+
+def with_image_header(handle: str) -> dict:
+    body = copy.deepcopy(ORDER_UPDATE)
+    body["components"] = [c for c in body["components"] if c["type"] != "HEADER"]
+    body["components"].insert(0, {"type": "HEADER", "format": "IMAGE", "example": {"header_handle": [handle]}})
+    return body
+
+
+def test_an_example_file_is_uploaded_to_meta_and_its_handle_makes_a_valid_template(world, api, simulator, sim_number):
+    uploaded = api.post(
+        "/api/v1/templates/example-files/",
+        {"file": upload("shop.png", PNG, "application/octet-stream"), "header_format": "image"},
+        format="multipart",
+    )
+    assert uploaded.status_code == 201, uploaded.json()
+    handle = uploaded.json()["handle"]
+    stored_file = simulator.state.uploaded_file(handle)
+    # Recognised by its content, not by the type the client claimed.
+    assert (stored_file.mime_type, stored_file.size, stored_file.file_name) == ("image/png", len(PNG), "shop.png")
+    created = api.post("/api/v1/templates/", with_image_header(handle), format="json")
+    assert created.status_code == 201, created.json()
+    submitted = api.post(f"/api/v1/templates/{created.json()['id']}/submit/")
+    assert submitted.json()["status"] == "PENDING", submitted.json()
+
+
+@pytest.mark.parametrize(
+    ("form", "field_or_code"),
+    [
+        ({"header_format": "IMAGE"}, "file"),
+        ({"header_format": "IMAGE", "file": upload("cv.pdf", PDF, "image/png")}, "header_example_invalid"),
+        ({"header_format": "VIDEO", "file": upload("shop.png", PNG, "video/mp4")}, "header_example_invalid"),
+        ({"header_format": "TEXT", "file": upload("shop.png", PNG, "image/png")}, "header_example_invalid"),
+        ({"header_format": "DOCUMENT", "file": upload("empty.pdf", b"", "application/pdf")}, "header_example_invalid"),
+    ],
+)
+def test_an_example_file_meta_would_refuse_is_not_uploaded(api, simulator, sim_number, form, field_or_code):
+    response = api.post("/api/v1/templates/example-files/", form, format="multipart")
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert field_or_code in (error["code"], *error.get("details", {}))
+    assert simulator.state.uploaded_files() == []
+
+
+def test_without_the_meta_app_id_uploads_are_refused_clearly(world, api, simulator, sim_number, settings):
+    settings.WHATSAPP_APP_ID = ""
+    response = api.post(
+        "/api/v1/templates/example-files/",
+        {"file": upload("shop.png", PNG, "image/png"), "header_format": "IMAGE"},
+        format="multipart",
+    )
+    assert (response.status_code, response.json()["error"]["code"]) == (409, "app_id_missing")
+    assert simulator.state.uploaded_files() == []

@@ -15,6 +15,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -31,6 +32,7 @@ from templates_mgmt.library import library_entries
 from templates_mgmt.models import MessageTemplate, TemplateCategory, TemplateStatus
 from whatsapp import selectors as channel_selectors
 from whatsapp.client import GraphAPIError
+from whatsapp.media_rules import EXAMPLE_FILE_MAX_BYTES
 from whatsapp.services import templates as lifecycle
 from whatsapp.template_fill import parameter_keys
 
@@ -399,3 +401,42 @@ def template_picker(conversation: Conversation) -> list[dict[str, Any]]:
             ).data
         )
     return entries
+
+
+class ExampleFileView(TenantAPIView):
+    parser_classes = (MultiPartParser,)
+
+    @extend_schema(
+        operation_id="templates_example_file",
+        summary="Upload a media header's example file to Meta",
+        description="A JPEG or PNG image (IMAGE header, 5 MB), an MP4 video (VIDEO, 16 MB) or a PDF (DOCUMENT, "
+        "100 MB), recognised by its content. Answers Meta's handle: put it in the header's "
+        "`example.header_handle` when creating the template.",
+        request={
+            "multipart/form-data": {
+                "type": "object",
+                "properties": {
+                    "file": {"type": "string", "format": "binary"},
+                    "header_format": {"type": "string", "enum": ["IMAGE", "VIDEO", "DOCUMENT"]},
+                    "waba_id": {"type": "string"},
+                },
+                "required": ["file", "header_format"],
+            }
+        },
+        responses={201: OpenApiTypes.OBJECT, 400: ERROR, 409: ERROR, 502: ERROR},
+    )
+    def post(self, request: Request) -> Response:
+        require_role(self.actor, Role.ADMIN)
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise ValidationError({"file": ["Attach the example file as `file`."]})
+        header_format = str(request.data.get("header_format", "")).upper()
+        waba_id = _waba_id(self, request.data.get("waba_id"))
+        handle = lifecycle.template_example_upload(
+            tenant_id=self.tenant.pk,
+            waba_id=waba_id,
+            header_format=header_format,
+            data=upload.read(EXAMPLE_FILE_MAX_BYTES + 1),
+            file_name=upload.name or "example",
+        )
+        return Response({"handle": handle, "header_format": header_format}, status=201)

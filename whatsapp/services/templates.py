@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -24,6 +25,7 @@ from templates_mgmt import policy
 from templates_mgmt import services as templates
 from templates_mgmt.models import MessageTemplate, TemplateEvent, TemplateEventKind, TemplateEventSource, TemplateStatus
 from whatsapp.client import GraphAPIError, GraphClient
+from whatsapp.media_rules import header_example_problem
 from whatsapp.models import PlatformUpdate, WhatsAppNumber
 
 logger = logging.getLogger(__name__)
@@ -50,6 +52,26 @@ def _meta_refused(template: MessageTemplate, error: GraphAPIError, *, now: datet
     # Meta's own refusals (bad template, limits) are the client's to fix; the rest is Meta being away.
     http_status = 502 if error.retryable else 400
     return ServiceError(message, code="meta_refused", http_status=http_status)
+
+
+def template_example_upload(*, tenant_id: int, waba_id: str, header_format: str, data: bytes, file_name: str) -> str:
+    """Upload a media header's example file to Meta (Resumable Upload API, with the app-wide
+    WHATSAPP_APP_ID) and return its handle for `example.header_handle`."""
+    mime_type, problem = header_example_problem(header_format=header_format, data=data)
+    if problem is not None:
+        raise ServiceError(problem, code="header_example_invalid", details={"field": "header_file"})
+    if not settings.WHATSAPP_APP_ID:
+        raise ConflictError(
+            _("Example files can't be uploaded: the product's Meta app id (WHATSAPP_APP_ID) is not configured."),
+            code="app_id_missing",
+        )
+    client = _client(tenant_id, waba_id)
+    try:
+        return client.upload_resumable(settings.WHATSAPP_APP_ID, data=data, file_name=file_name, mime_type=mime_type)
+    except GraphAPIError as error:
+        raise ServiceError(
+            error.human_message, code="meta_refused", http_status=502 if error.retryable else 400
+        ) from error
 
 
 def template_submit(*, template: MessageTemplate, actor: Actor, now: datetime) -> MessageTemplate:

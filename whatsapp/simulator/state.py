@@ -388,6 +388,10 @@ class SimulatorState:
         with self._lock:
             return self._uploaded_files.get(handle)
 
+    def uploaded_files(self) -> list[UploadedFile]:
+        with self._lock:
+            return list(self._uploaded_files.values())
+
     # Webhooks
 
     def record_delivery(self, delivery: Delivery) -> None:
