@@ -24,7 +24,6 @@ from django.template.response import SimpleTemplateResponse
 from django.urls import resolve, reverse
 from django.utils import timezone
 from django.utils.functional import Promise
-from django.utils.html import urlize
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -32,6 +31,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.access import TenantRequest, actor_for
 from accounts.errors import ServiceError
+from frontend.whatsapp_text import whatsapp_html
 from inbox import selectors
 from inbox.models import (
     Activity,
@@ -197,12 +197,6 @@ class ActivityCard:
         return self.activity.kind == ActivityKind.NOTE
 
 
-def _linked(text: str) -> SafeString:
-    # urlize escapes everything that is not a link it made; its links open beside the inbox.
-    html = urlize(text, nofollow=True, autoescape=True)
-    return mark_safe(html.replace("<a ", '<a target="_blank" rel="noopener noreferrer" '))  # noqa: S308
-
-
 def _web_url(value: Any) -> str:
     """`value` when it is an http(s) address, else "" (never a javascript: link from a payload)."""
     text = str(value or "")
@@ -324,7 +318,7 @@ def message_card(entry: selectors.ThreadEntry, *, tenant_slug: str, contact_name
         else None,
         can_retry=failed and retried_as is None and retry_can_help(message.error),
         retried_as=retried_as,
-        text=_linked(message.text),
+        text=whatsapp_html(message.text),
         place=_place(content) if message.type == MessageType.LOCATION else None,
         shared_contacts=_shared_contacts(content) if message.type == MessageType.CONTACTS else [],
         choices=_choices(content) if outbound and message.type == MessageType.INTERACTIVE else [],

@@ -172,6 +172,12 @@ def test_text_is_escaped_and_its_links_open_beside_the_inbox(world, conversation
     )
 
 
+def test_whatsapp_formatting_is_shown_as_the_customer_wrote_it(world, conversation):
+    message = MessageFactory.create(conversation=conversation, text="Order *A-1001* is _on its way_ ~late~")
+    html = agent(world).get(url(conversation, f"messages/{message.pk}/")).content.decode()
+    assert "Order <strong>A-1001</strong> is <em>on its way</em> <s>late</s>" in html
+
+
 def test_every_message_type_is_shown(world, conversation):
     make = MessageFactory.create
     photo = make(conversation=conversation, type=MessageType.IMAGE, text="The parcel")
