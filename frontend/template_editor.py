@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django import forms
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from templates_mgmt.models import MessageTemplate, ParameterFormat, TemplateCategory
@@ -136,8 +137,10 @@ class TemplateEditorForm(forms.Form):
     def keep_example_handle(self, handle: str) -> None:
         """Use the handle of the example file just uploaded: in the body, and in the form if it is
         shown again (a file input can't be refilled, so the upload is not asked for twice)."""
-        self.data = self.data.copy()
-        self.data[self.add_prefix("header_handle")] = handle
+        data = QueryDict(mutable=True)
+        data.update(self.data)
+        data[self.add_prefix("header_handle")] = handle
+        self.data = data
 
     def creation_body(self) -> dict[str, Any]:
         """Meta's creation body from what the form holds (cleaned when valid, raw otherwise)."""

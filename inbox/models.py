@@ -45,6 +45,9 @@ class Contact(TenantOwnedModel):
     phone = models.CharField(_("phone"), max_length=20, blank=True, help_text="E.164, e.g. +4915123456789")
     profile_name = models.CharField(_("WhatsApp profile name"), max_length=256, blank=True)
     name = models.CharField(_("name"), max_length=256, blank=True)
+    # The workspace's own facts about the customer ({"customer_no": "C-1042"}): text by key,
+    # checked by policy.attributes_changed; templates fill parameters of the same name from them.
+    attributes = models.JSONField(_("attributes"), default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 

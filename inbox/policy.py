@@ -416,3 +416,39 @@ def canned_response_text(body: str, *, contact_name: str) -> str:
     if name:
         return _CONTACT_PLACEHOLDER.sub(lambda match: values[match[1]], body)
     return re.sub(r"[ \t]*" + _CONTACT_PLACEHOLDER.pattern, "", body)
+
+
+# Contact attributes ----------------------------------------------------------------------------
+ATTRIBUTE_KEY = re.compile(r"[a-z][a-z0-9_]{0,39}")
+MAX_ATTRIBUTE_VALUE_LENGTH = 500
+MAX_ATTRIBUTES = 50
+
+
+class AttributesChange(NamedTuple):
+    attributes: dict[str, str]
+    # What is wrong, by the key it is about ("" for the whole set): "key_invalid",
+    # "value_not_text", "value_too_long" or "too_many". Empty when the change can be made.
+    problems: dict[str, str]
+
+
+def attributes_changed(current: Mapping[str, str], changes: Mapping[str, Any]) -> AttributesChange:
+    """A contact's attributes after `changes` (a merge patch: a key set to None or "" is removed,
+    values are trimmed), and what keeps the change from being made."""
+    attributes = dict(current)
+    problems: dict[str, str] = {}
+    for key, value in changes.items():
+        if not isinstance(key, str) or not ATTRIBUTE_KEY.fullmatch(key):
+            problems[str(key)] = "key_invalid"
+        elif value is None:
+            attributes.pop(key, None)
+        elif not isinstance(value, str | int | float) or isinstance(value, bool):
+            problems[key] = "value_not_text"
+        elif len(text := str(value).strip()) > MAX_ATTRIBUTE_VALUE_LENGTH:
+            problems[key] = "value_too_long"
+        elif text:
+            attributes[key] = text
+        else:
+            attributes.pop(key, None)
+    if len(attributes) > MAX_ATTRIBUTES and not problems:
+        problems[""] = "too_many"
+    return AttributesChange(attributes=attributes, problems=problems)

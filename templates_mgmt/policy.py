@@ -1214,8 +1214,11 @@ def for_language_first(languages: Sequence[str], preferred: str) -> list[str]:
     return first + [code for code in languages if code not in first]
 
 
-def suggested_values(keys: Sequence[str], *, name: str, phone: str) -> dict[str, str]:
-    """Values for the parameters whose name says what they want (first_name, phone...), from the contact."""
+def suggested_values(
+    keys: Sequence[str], *, name: str, phone: str, attributes: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """Values for the parameters the contact can fill: an attribute of the same name first
+    (customer_no), else a field the name asks for (first_name, phone...)."""
     parts = name.split()
     known = {
         "first_name": parts[0] if parts else "",
@@ -1223,9 +1226,12 @@ def suggested_values(keys: Sequence[str], *, name: str, phone: str) -> dict[str,
         "name": name.strip(),
         "phone": phone,
     }
+    attributes = attributes or {}
     suggested = {}
     for key in keys:
         field_name = _CONTACT_FIELDS.get(key.lower())
-        if field_name and known[field_name]:
+        if attributes.get(key):
+            suggested[key] = attributes[key]
+        elif field_name and known[field_name]:
             suggested[key] = known[field_name]
     return suggested

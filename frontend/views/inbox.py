@@ -156,6 +156,10 @@ class Referral:
     source_type: str
 
 
+# The reactions offered with one click (any emoji can be sent through the API).
+QUICK_REACTIONS = ("👍", "❤️", "😂", "😮", "😢", "🙏")
+
+
 @dataclass(frozen=True)
 class MessageCard:
     """A message as the thread shows it: what its template needs, worked out from its payload."""
@@ -176,6 +180,14 @@ class MessageCard:
     order: Order | None = None
     referral: Referral | None = None
     kind: str = "message"
+
+    @property
+    def quick_reactions(self) -> tuple[str, ...]:
+        return QUICK_REACTIONS
+
+    @property
+    def has_our_reaction(self) -> bool:
+        return any(reaction.direction == Direction.OUTBOUND for reaction in self.reactions)
 
     @property
     def failure(self) -> str:
@@ -766,6 +778,30 @@ def inbox_send_template(request: TenantRequest, tenant_slug: str, conversation_i
         parameters={key: value for key, value in values.items() if value},
     )
     return _send(request, conversation, payload)
+
+
+@require_POST
+def inbox_react(request: TenantRequest, tenant_slug: str, conversation_id: int, message_id: int) -> HttpResponse:
+    """React to a message of the thread with `emoji` (empty: take our reaction back); answers the
+    message with its reactions (the reaction is not a message of its own in the thread)."""
+    conversation = _conversation(request, conversation_id)
+    target = _thread_entry(request, conversation, message_id).message
+    emoji = request.POST.get("emoji", "").strip()
+    if not target.provider_message_id:
+        not_there = _("That message can't get a reaction: it is not (yet) on WhatsApp.")
+        return _refused(request, conversation, ServiceError(not_there, code="invalid_reaction"))
+    try:
+        send_message(
+            conversation=conversation,
+            payload={"type": "reaction", "reaction": {"message_id": target.provider_message_id, "emoji": emoji}},
+            actor=actor_for(request),
+            now=timezone.now(),
+        )
+    except ServiceError as error:
+        return _refused(request, conversation, error)
+    if _wants_fragment(request):
+        return _message_fragment(request, conversation, target.pk)
+    return _back(request, conversation)
 
 
 @require_POST

@@ -36,6 +36,7 @@ from inbox.policy import ConsentState, NextMessageCost, ServiceWindow
 from inbox.selectors import LabelChip, MemberAvailability
 from inbox.services import conversations as services
 from inbox.services.assignment import agent_availability_set
+from inbox.services.contacts import contact_update
 
 CONSENT_HISTORY_SHOWN = 20
 EARLIER_CONVERSATIONS_SHOWN = 10
@@ -59,6 +60,8 @@ class Panel:
     cost: NextMessageCost
     consent: ConsentState
     consent_history: list[ConsentEvent]
+    # The contact's attributes by name (a list: a key named "items" can't hide a dict's method).
+    attributes: list[tuple[str, str]]
     labels: list[LabelChip]
     addable_labels: list[Label]
     earlier: list[Conversation]
@@ -98,6 +101,7 @@ def panel_for(request: TenantRequest, conversation: Conversation) -> Panel:
         ),
         consent=selectors.consent_state_of(tenant=tenant, contact=contact),
         consent_history=list(selectors.consent_history(tenant=tenant, contact=contact)[:CONSENT_HISTORY_SHOWN]),
+        attributes=sorted(contact.attributes.items()),
         labels=[LabelChip(label.pk, label.name, label.color) for label in labels],
         addable_labels=[label for label in selectors.labels(tenant=tenant) if label.pk not in on_conversation],
         earlier=selectors.contact_conversations(
@@ -271,6 +275,33 @@ def inbox_unread(request: TenantRequest, tenant_slug: str, conversation_id: int)
         lambda conversation: services.conversation_mark_unread(conversation=conversation, actor=actor, now=now),
         done=_("Marked unread."),
     )
+
+
+@require_POST
+def inbox_contact(request: TenantRequest, tenant_slug: str, conversation_id: int) -> HttpResponse:
+    """`name`, and the attributes as `attr_key`/`attr_value` pairs: a shown attribute left out (or
+    emptied) is removed."""
+    keys, values = request.POST.getlist("attr_key"), request.POST.getlist("attr_value")
+
+    def edit(conversation: Conversation) -> Conversation:
+        pairs = zip(keys, values, strict=False)
+        submitted = {key.strip(): value for key, value in pairs if key.strip() or value.strip()}
+        removed = {key: None for key in conversation.contact.attributes if key not in submitted}
+        try:
+            conversation.contact = contact_update(
+                contact=conversation.contact,
+                now=timezone.now(),
+                name=request.POST.get("name"),
+                attributes={**removed, **submitted},
+            )
+        except ServiceError as error:
+            if isinstance(error.details, dict) and error.code == "attributes_invalid":
+                wrong = "; ".join(f"“{key}”: {message}" for key, message in error.details.items())
+                raise ServiceError(f"{error.message} {wrong}", code=error.code) from error
+            raise
+        return conversation
+
+    return _act(request, conversation_id, edit, done=_("Contact saved."))
 
 
 def _wants_json(request: HttpRequest) -> bool:

@@ -29,6 +29,7 @@ from inbox.api.views import BAD_FILTER, NOT_FOUND, PAGE_PARAMETERS, ContactPagin
 from inbox.consent import MAX_PROOF_LENGTH
 from inbox.models import ConsentKind, ConsentScope, ConsentSource, Contact
 from inbox.services import consent as services
+from inbox.services.contacts import contact_update
 
 # Keyword opt-outs and WhatsApp's marketing preference are recorded by the product itself.
 PRODUCT_SOURCES = frozenset({ConsentSource.KEYWORD, ConsentSource.WHATSAPP_PREFERENCE})
@@ -106,6 +107,17 @@ class ContactCreateInput(serializers.Serializer[Any]):
     )
     name = serializers.CharField(max_length=256, required=False, allow_blank=True, default="")
     consent = ContactOptInInput(required=False, help_text="The person's opt-in, recorded with the new contact.")
+
+
+class ContactUpdateInput(serializers.Serializer[Any]):
+    name = serializers.CharField(max_length=256, required=False, allow_blank=True)
+    attributes = serializers.DictField(
+        child=serializers.JSONField(allow_null=True),
+        required=False,
+        help_text='Merged into the contact\'s attributes: a key set to null (or "") is removed. Keys: lowercase '
+        "letters, digits and underscores (at most 40); values: text or numbers (at most 500 characters); "
+        "at most 50 attributes.",
+    )
 
 
 class ContactImportInput(serializers.Serializer[Any]):
@@ -238,6 +250,31 @@ class ContactDetailView(TenantAPIView):
             "consent_history": selectors.consent_history(tenant=self.tenant, contact=contact)[:HISTORY_LIMIT],
         }
         return Response(ContactDetailOutput(contact, context=context).data)
+
+    @extend_schema(
+        operation_id="contacts_partial_update",
+        summary="Rename a contact or change its attributes",
+        request=ContactUpdateInput,
+        responses={
+            200: ContactOutput,
+            400: OpenApiResponse(
+                ErrorEnvelopeOutput,
+                description="`attributes_invalid` (a message per wrong key in `details`) or `validation_error`.",
+            ),
+            404: NOT_FOUND,
+        },
+    )
+    def patch(self, request: Request, contact_id: int) -> Response:
+        contact = _contact_or_404(self.tenant, contact_id)
+        data = ContactUpdateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        contact = contact_update(
+            contact=contact,
+            now=timezone.now(),
+            name=data.validated_data.get("name"),
+            attributes=data.validated_data.get("attributes"),
+        )
+        return Response(_contact_output(self.tenant, contact))
 
 
 class _ConsentView(TenantAPIView):

@@ -172,6 +172,9 @@ class ConsentEventOutput(serializers.Serializer[ConsentEvent]):
 
 # Needs `consent_states` (contact id → ConsentState) in the context.
 class ContactOutput(ContactSummaryOutput):
+    attributes = serializers.DictField(
+        child=serializers.CharField(), help_text='The workspace\'s own facts about it: {"customer_no": "C-1042"}.'
+    )
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
     consent = serializers.SerializerMethodField(help_text="Consent derived from the contact's history.")

@@ -85,6 +85,14 @@ def test_two_agents_see_each_other_and_each_others_actions(world, conversation, 
     sam.locator("#panel-pane").evaluate("pane => { pane.scrollTop = pane.scrollHeight; }")
     screenshot(sam, "inbox-panel-consent")
 
+    # Sam notes the customer's number as an attribute; Kim's panel follows (contact.updated).
+    panel.locator("summary", has_text="Edit name and attributes").click()
+    panel.get_by_label("New attribute name").fill("customer_no")
+    panel.get_by_label("New attribute value").fill("C-1042")
+    panel.get_by_role("button", name="Save contact").click()
+    expect(panel.locator(".panel-facts")).to_contain_text("customer_no")
+    expect(kim.locator("#conversation-panel .panel-facts")).to_contain_text("C-1042")
+
     panel.locator("summary", has_text="Snooze").click()
     panel.get_by_role("button", name="Tomorrow 9:00").click()
     expect(panel.locator(".panel-note")).to_contain_text("Snoozed")

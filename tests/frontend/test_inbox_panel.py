@@ -341,3 +341,44 @@ def test_an_unknown_availability_is_refused(world, agent):
     assert response.status_code == 400
     assert "Choose online, busy or offline." in page_text(response)
     assert 'value="offline" class="is-offline" aria-pressed="true"' in page_text(response)
+
+
+# The contact's name and attributes -------------------------------------------------------------
+
+
+def contact_of(conversation) -> Any:
+    with tenant_scope(conversation.tenant_id):
+        return Conversation.objects.select_related("contact").get(pk=conversation.pk).contact
+
+
+def test_an_agent_renames_the_contact_and_edits_its_attributes(world, conversation, agent):
+    first = agent.post(
+        url(conversation, "contact"), {"name": "Maria S.", "attr_key": ["customer_no", ""], "attr_value": ["C-1", ""]},
+        **HTMX,
+    )  # fmt: skip
+    assert first.status_code == 200
+    assert "customer_no" in page_text(first)
+    # The form shows every attribute; one emptied and one left out are removed, a new one added.
+    with tenant_scope(world.tenant):
+        contact = contact_of(conversation)
+        contact.attributes = {"customer_no": "C-1", "city": "Lyon", "tier": "gold"}
+        contact.save()
+    second = agent.post(
+        url(conversation, "contact"),
+        {"name": "Maria S.", "attr_key": ["customer_no", "city", "orders"], "attr_value": ["C-2", "", "3"]},
+        **HTMX,
+    )
+    assert second.status_code == 200
+    contact = contact_of(conversation)
+    assert (contact.name, contact.attributes) == ("Maria S.", {"customer_no": "C-2", "orders": "3"})
+    assert "<dt>orders</dt><dd>3</dd>" in second.content.decode()
+
+
+def test_a_wrong_attribute_name_is_shown_and_nothing_changes(world, conversation, agent):
+    response = agent.post(
+        url(conversation, "contact"), {"name": "Someone else", "attr_key": ["Customer No"], "attr_value": ["C-1"]},
+        **HTMX,
+    )  # fmt: skip
+    assert response.status_code == 400
+    assert "“Customer No”: Use lowercase letters, digits and underscores" in page_text(response)
+    assert (contact_of(conversation).name, contact_of(conversation).attributes) == ("Maria Souza", {})

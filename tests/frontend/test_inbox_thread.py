@@ -465,6 +465,31 @@ def test_bad_input_is_refused_and_changes_nothing(world, conversation, data, cod
     assert messages_of(world, conversation) == []
 
 
+def test_an_agent_reacts_and_the_message_comes_back_with_the_reaction(world, conversation):
+    question = MessageFactory.create(conversation=conversation, text="Is it in stock?")
+    response = agent(world).post(url(conversation, f"messages/{question.pk}/react/"), {"emoji": "👍"}, **FRAGMENT)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert html.lstrip().startswith(f'<article id="message-{question.pk}"')
+    assert '<li title="You">👍<span class="visually-hidden"> from you' in html
+    assert "Remove mine" in html
+    reaction = messages_of(world, conversation)[-1]
+    assert (reaction.type, reaction.reply_to, reaction.status) == ("reaction", question, "queued")
+    assert reaction.content["reaction"] == {"message_id": question.provider_message_id, "emoji": "👍"}
+    taken_back = agent(world).post(url(conversation, f"messages/{question.pk}/react/"), {"emoji": ""}, **FRAGMENT)
+    assert "msg-reactions" not in taken_back.content.decode()
+
+
+def test_a_reaction_outside_the_window_is_refused(world, conversation):
+    question = MessageFactory.create(conversation=conversation, sent_at=timezone.now() - timedelta(hours=25))
+    Conversation.objects.for_tenant(world.tenant).filter(pk=conversation.pk).update(
+        last_inbound_at=timezone.now() - timedelta(hours=25)
+    )
+    response = agent(world).post(url(conversation, f"messages/{question.pk}/react/"), {"emoji": "👍"}, **FRAGMENT)
+    assert (response.status_code, response.json()["error"]["code"]) == (409, "window_closed")
+    assert messages_of(world, conversation) == [question]
+
+
 def test_without_the_script_a_send_comes_back_to_the_conversation(world, conversation):
     client = agent(world)
     response = client.post(url(conversation, "send/"), {"text": "Hi"})

@@ -586,6 +586,7 @@ def test_contact_list_shape_newest_first(api, world):
         "profile_name": "Bruno",
         "phone": "+5511987654321",
         "wa_id": "5511987654321",
+        "attributes": {},
         "created_at": "2025-03-01T12:00:00Z",
         "updated_at": "2025-03-02T12:00:00Z",
         "consent": {

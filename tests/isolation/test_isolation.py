@@ -122,6 +122,8 @@ TENANT_PAGES = {
     "inbox_message": ["GET"],
     "inbox_media": ["GET"],
     "inbox_retry": ["POST"],
+    "inbox_react": ["POST"],
+    "inbox_contact": ["POST"],
     "inbox_activity": ["GET"],
     "inbox_send": ["POST"],
     "inbox_upload": ["POST"],
@@ -164,7 +166,7 @@ API_ROUTES = {
     "api_message": ["GET"],
     "api_message_media": ["GET"],
     "api_contacts": ["GET", "POST"],
-    "api_contact": ["GET"],
+    "api_contact": ["GET", "PATCH"],
     "api_contact_opt_in": ["POST"],
     "api_contact_opt_out": ["POST"],
     "api_contacts_import": ["POST"],
@@ -378,7 +380,7 @@ def probe(name: str, methods: list[str], client: Client | APIClient, tenants: Te
             if method == "GET":
                 response = client.get(url)
             elif isinstance(client, APIClient):
-                response = client.post(url, POST_DATA, format="json")
+                response = getattr(client, method.lower())(url, POST_DATA, format="json")
             else:
                 response = client.post(url, POST_DATA)
             if response.status_code != 404:

@@ -100,3 +100,11 @@ def test_parameters_are_filled_from_the_contact_where_their_name_says_so():
         "first_name": "Ana", "Last_Name": "María López", "customer_name": "Ana María López", "phone": "+34600000000",
     }  # fmt: skip
     assert policy.suggested_values(["first_name", "last_name"], name="", phone="") == {}
+
+
+def test_the_contact_s_attributes_fill_parameters_of_their_name_first():
+    attributes = {"order_number": "A-1001", "first_name": "Anita", "tier": ""}
+    keys = ["first_name", "order_number", "tier", "ORDER_NUMBER"]
+    assert policy.suggested_values(keys, name="Ana López", phone="", attributes=attributes) == {
+        "first_name": "Anita", "order_number": "A-1001",
+    }  # fmt: skip

@@ -4,6 +4,7 @@ listed, read with history, changed, copied, deleted, synced; bad input changes n
 from __future__ import annotations
 
 import copy
+from typing import Any
 
 import httpx
 import pytest
@@ -172,7 +173,7 @@ PDF = b"%PDF-1.7\n" + b"0" * 64
 
 
 def with_image_header(handle: str) -> dict:
-    body = copy.deepcopy(ORDER_UPDATE)
+    body: dict[str, Any] = copy.deepcopy(ORDER_UPDATE)
     body["components"] = [c for c in body["components"] if c["type"] != "HEADER"]
     body["components"].insert(0, {"type": "HEADER", "format": "IMAGE", "example": {"header_handle": [handle]}})
     return body

@@ -382,7 +382,9 @@ def template_picker(conversation: Conversation) -> list[dict[str, Any]]:
     entries: list[dict[str, Any]] = []
     for template in sorted(approved, key=lambda t: (order.index(t.language), t.name)):
         keys = parameter_keys(template.components, parameter_format=template.parameter_format)
-        values = policy.suggested_values(keys, name=contact.name or contact.profile_name, phone=contact.phone)
+        values = policy.suggested_values(
+            keys, name=contact.name or contact.profile_name, phone=contact.phone, attributes=contact.attributes
+        )
         bare = {**drafts.creation_body(template), "components": [
             {k: v for k, v in c.items() if k != "example"} for c in template.components]}  # fmt: skip
         named = template.parameter_format == "NAMED"

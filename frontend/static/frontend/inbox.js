@@ -207,6 +207,11 @@
       case "activity.created":
         if (event.conversation_id === open) upsertActivity(event.activity_id);
         break;
+      case "contact.updated":
+        // A colleague renamed the contact or changed its attributes: its rows and panel show them.
+        for (const id of event.conversation_ids || []) refreshRow(id);
+        if ((event.conversation_ids || []).includes(open)) refreshPanel();
+        break;
       default:
         if (event.type === "conversation.updated" || event.type.startsWith("conversation.window")) {
           conversationChanged(event);
@@ -581,6 +586,23 @@
   });
   viewer?.addEventListener("click", (click) => {
     if (click.target === viewer) viewer.close(); // a click beside the image
+  });
+
+  // Snoozing "until tomorrow 9:00" means the agent's 9:00: their browser says which time zone.
+  document.addEventListener("htmx:configRequest", (event) => {
+    if (!event.detail.elt.closest("[data-send-timezone]")) return;
+    event.detail.parameters.timezone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  });
+
+  document.addEventListener("submit", (submit) => {
+    const form = submit.target;
+    if (!form.classList.contains("react-form")) return;
+    submit.preventDefault();
+    // The message comes back with its reactions; the live event refreshes it for everyone else.
+    post(form.action, new FormData(form, submit.submitter)).then((result) => {
+      if (result.ok) place(toNode(result.payload));
+      else showError(errorMessage(result));
+    }).catch(() => showError(text.offline));
   });
 
   document.addEventListener("submit", (submit) => {
