@@ -560,8 +560,7 @@ async def live_latency(
     seq = re.compile(rb'"seq": ?(\d+)')
 
     def on_text(payload: bytes, received: float, seen: set[int]) -> None:
-        if numbered := seq.search(payload):
-            seen.add(int(numbered[1]))
+        seen.update(int(numbered[1]) for numbered in seq.finditer(payload))
         if b'"message.created"' in payload and (found := token.search(payload)):
             arrivals.append((int(found[1]), received))
             if len(arrivals) >= len(bodies) * (len(cookies) - len(dropped)):

@@ -1,6 +1,8 @@
 """The WebSocket an agent's browser keeps open to receive its tenant's live events.
 
-Every event carries its tenant sequence number (`seq`). A browser that reconnects sends
+Events come as frames holding a JSON array of events (those of one committed write, or the
+ones a resync returns); every event carries its tenant sequence number (`seq`). Other frames
+(presence, errors, resync.done) are single JSON objects. A browser that reconnects sends
 `{"action": "resync", "after": <last seq it saw>}` and receives the events it missed, then
 `{"type": "resync.done", "last_seq": N, "complete": bool}` (not complete: ask again from N).
 
@@ -18,6 +20,7 @@ from typing import Any
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from accounts.security import two_factor_satisfied
 from accounts.selectors import membership_by_slug
 from inbox.events import tenant_group
 from inbox.selectors import conversation_exists, events_after
@@ -44,7 +47,8 @@ class TenantEventsConsumer(AsyncJsonWebsocketConsumer):
         membership = None
         if user is not None and user.is_authenticated:
             membership = await database_sync_to_async(membership_by_slug)(slug=slug, user=user)
-        if membership is None:
+        # A workspace that requires two-factor sign-in shows nothing live to a member without it.
+        if membership is None or not await database_sync_to_async(two_factor_satisfied)(membership):
             await self.close(code=CLOSE_FORBIDDEN)
             return
         self.tenant_id = membership.tenant_id
@@ -81,8 +85,8 @@ class TenantEventsConsumer(AsyncJsonWebsocketConsumer):
             return
         assert self.tenant_id is not None
         events, complete = await database_sync_to_async(events_after)(tenant_id=self.tenant_id, after=after)
-        for event in events:
-            await self.send_json(event)
+        if events:
+            await self.send_json(events)
         last_seq = events[-1]["seq"] if events else after
         await self.send_json({"type": "resync.done", "last_seq": last_seq, "complete": complete})
 
@@ -130,8 +134,8 @@ class TenantEventsConsumer(AsyncJsonWebsocketConsumer):
         await self.channel_layer.group_send(self.group, {"type": "tenant.presence", "presence": presence})
 
     async def tenant_events(self, message: dict[str, Any]) -> None:
-        for event in message["events"]:
-            await self.send_json(event)
+        # Encoded once by the publisher for every socket of the tenant: a JSON array of events.
+        await self.send(text_data=message["frame"])
 
     async def tenant_presence(self, message: dict[str, Any]) -> None:
         # Only colleagues are told: a person's own tabs would announce them to themselves.

@@ -1,11 +1,13 @@
 """Live events for a tenant's open browsers, published only once the writing transaction commits.
 
-Events travel in batches (one channel-layer message per committed write), and the consumer
-hands them to the browser one frame each, in order.
+Events travel in batches: one channel-layer message per committed write, encoded once, which
+every consumer of the tenant hands to its browser as one frame (a JSON array, in order). With
+fifty agents online an inbound message would otherwise cost some 150 frames and encodings.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -20,7 +22,8 @@ def tenant_group(tenant_id: int) -> str:
 def publish(*, tenant_id: int, events: list[dict[str, Any]]) -> None:
     layer = get_channel_layer()
     assert layer is not None, "CHANNEL_LAYERS is not configured"
-    async_to_sync(layer.group_send)(tenant_group(tenant_id), {"type": "tenant.events", "events": events})
+    frame = json.dumps(events, ensure_ascii=False, separators=(",", ":"))
+    async_to_sync(layer.group_send)(tenant_group(tenant_id), {"type": "tenant.events", "frame": frame})
 
 
 def publish_on_commit(*, tenant_id: int, events: list[dict[str, Any]]) -> None:

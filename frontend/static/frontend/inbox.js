@@ -93,13 +93,14 @@
       resync();
     });
     socket.addEventListener("message", (message) => {
-      let event;
+      let data;
       try {
-        event = JSON.parse(message.data);
+        data = JSON.parse(message.data);
       } catch {
         return;
       }
-      receive(event);
+      // Events come in arrays (one committed write each); presence and replies are single objects.
+      for (const event of Array.isArray(data) ? data : [data]) receive(event);
     });
     socket.addEventListener("close", (closed) => {
       socket = null;
