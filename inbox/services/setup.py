@@ -17,7 +17,8 @@ from django.utils.translation import gettext as _
 from accounts.errors import ConflictError, ServiceError
 from accounts.models import Membership, Role
 from accounts.services import Actor, audit_record, require_role
-from inbox.models import AutoAssignment, CannedResponse, Channel, Label, Team, TeamMember
+from inbox.models import AutoAssignment, CannedResponse, Channel, EventSequence, Label, Team, TeamMember
+from inbox.services.events import Event, events_emit, lock_tenant_events
 
 TEAM_NAME_MAX_LENGTH = Team._meta.get_field("name").max_length or 80
 LABEL_NAME_MAX_LENGTH = Label._meta.get_field("name").max_length or 40
@@ -52,6 +53,14 @@ def _clean_name(name: str, *, max_length: int) -> str:
 
 
 # Teams ------------------------------------------------------------------------------------------
+
+
+def _tell_inboxes(sequence: EventSequence, what: str) -> None:
+    """Open inboxes show team and label names on their rows and panels: a renamed or deleted
+    one is redrawn (`workspace.changed`, with `what`: "teams" or "labels"). The event lock is
+    taken first in the transaction, like every writer that emits events, so none waits on
+    another holding it while it waits on them."""
+    events_emit(sequence=sequence, events=[Event("workspace.changed", {"what": what})])
 
 
 def _check_team_name_free(*, tenant_id: int, name: str, team: Team | None = None) -> None:
@@ -113,6 +122,7 @@ def team_update(*, actor: Actor, team: Team, name: str, member_ids: Iterable[int
     members = _member_user_ids(tenant_id=actor.tenant_id, user_ids=member_ids)
     _check_team_name_free(tenant_id=actor.tenant_id, name=cleaned, team=team)
     with transaction.atomic():
+        sequence = lock_tenant_events(actor.tenant_id)
         details: dict[str, object] = {}
         if cleaned != team.name:
             details["name"] = [team.name, cleaned]
@@ -125,6 +135,8 @@ def team_update(*, actor: Actor, team: Team, name: str, member_ids: Iterable[int
             details["members_removed"] = removed
         if details:
             audit_record(actor=actor, action="team.updated", target=team, details=details)
+        if "name" in details:
+            _tell_inboxes(sequence, "teams")
     return team
 
 
@@ -132,6 +144,7 @@ def team_delete(*, actor: Actor, team: Team) -> None:
     """Delete the team; its conversations keep their assignee and lose the team."""
     require_role(actor, Role.ADMIN)
     with transaction.atomic():
+        sequence = lock_tenant_events(actor.tenant_id)
         # A channel that hands new conversations to this team would silently hand them to
         # everyone once the team is gone, so that has to be changed first.
         assigning = list(
@@ -150,6 +163,7 @@ def team_delete(*, actor: Actor, team: Team) -> None:
             )
         audit_record(actor=actor, action="team.deleted", target=team, target_label=team.name)
         team.delete()
+        _tell_inboxes(sequence, "teams")
 
 
 # Labels -----------------------------------------------------------------------------------------
@@ -211,9 +225,11 @@ def label_update(*, actor: Actor, label: Label, name: str, color: str) -> Label:
     if not changes:
         return label
     with transaction.atomic():
+        sequence = lock_tenant_events(actor.tenant_id)
         label.name, label.color = cleaned, cleaned_color
         label.save(update_fields=["name", "color"])
         audit_record(actor=actor, action="label.updated", target=label, details={"changes": changes})
+        _tell_inboxes(sequence, "labels")
     return label
 
 
@@ -221,8 +237,10 @@ def label_delete(*, actor: Actor, label: Label) -> None:
     """Delete the label; it goes from every conversation that had it."""
     require_role(actor, Role.ADMIN)
     with transaction.atomic():
+        sequence = lock_tenant_events(actor.tenant_id)
         audit_record(actor=actor, action="label.deleted", target=label, target_label=label.name)
         label.delete()
+        _tell_inboxes(sequence, "labels")
 
 
 # Canned responses -------------------------------------------------------------------------------

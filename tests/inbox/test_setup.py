@@ -11,7 +11,7 @@ from accounts.errors import ConflictError, PermissionDeniedError, ServiceError
 from accounts.models import AuditLog, Role
 from accounts.services import Actor
 from inbox import selectors
-from inbox.models import AutoAssignment, CannedResponse, Label, Team, TeamMember
+from inbox.models import AutoAssignment, CannedResponse, Label, Team, TeamMember, TenantEvent
 from inbox.services import setup
 from tests.accounts.factories import MembershipFactory
 from tests.inbox.factories import ChannelFactory, ConversationFactory
@@ -187,6 +187,25 @@ def test_deleting_a_label_takes_it_off_conversations(world, admin):
     setup.label_delete(actor=admin, label=label)
     assert not ConversationLabel.objects.for_tenant(world.tenant).exists()
     assert audit_actions(world.tenant)[-1] == "label.deleted"
+
+
+def workspace_events(tenant) -> list[dict]:
+    return list(
+        TenantEvent.objects.for_tenant(tenant).filter(type="workspace.changed").values_list("payload", flat=True)
+    )
+
+
+def test_open_inboxes_redraw_renamed_and_deleted_labels_and_teams(world, admin):
+    label = setup.label_create(actor=admin, name="VIP", color="#ff0000")
+    team = setup.team_create(actor=admin, name="Orders")
+    assert workspace_events(world.tenant) == []  # a new one is on no row yet
+    setup.label_update(actor=admin, label=label, name="VIP", color="#ff0000")  # no change
+    setup.label_update(actor=admin, label=label, name="Very important", color="#ff0000")
+    setup.team_update(actor=admin, team=team, name="Orders", member_ids=[world.agent.user_id])  # members only
+    setup.team_update(actor=admin, team=team, name="Shop orders", member_ids=[])
+    setup.label_delete(actor=admin, label=label)
+    setup.team_delete(actor=admin, team=team)
+    assert workspace_events(world.tenant) == [{"what": w} for w in ("labels", "teams", "labels", "teams")]
 
 
 # Canned responses

@@ -208,6 +208,13 @@
       case "activity.created":
         if (event.conversation_id === open) upsertActivity(event.activity_id);
         break;
+      case "workspace.changed":
+        // A team or label was renamed or deleted: the rows and the panel showing it are redrawn.
+        document.querySelectorAll("#conversation-list > li[data-conversation-id]").forEach((row) => {
+          refreshRow(Number(row.dataset.conversationId));
+        });
+        refreshPanel();
+        break;
       case "contact.updated":
         // A colleague renamed the contact or changed its attributes: its rows and panel show them.
         for (const id of event.conversation_ids || []) refreshRow(id);
