@@ -176,3 +176,10 @@ def test_expired_invitation_link_is_gone(world):
 
 def test_unknown_invitation_link_is_404(db):
     assert Client().get("/invitations/not-a-token/").status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/accounts/login/", "/t/acme/inbox/", "/t/acme/settings/general/"])
+def test_no_template_syntax_leaks_into_pages(world, path):
+    page = world.client_for(world.admin).get(path, follow=True).content.decode()
+    for syntax in ("{#", "#}", "{%", "%}", "{{", "}}"):
+        assert syntax not in page.replace("{{1}}", ""), syntax
