@@ -9,9 +9,11 @@ from collections.abc import Callable
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponseBase
+from django.urls import reverse
 from django.utils import translation
 
 from accounts.models import Tenant
+from accounts.security import two_factor_satisfied
 from accounts.selectors import membership_by_slug
 from accounts.tenancy import tenant_scope
 
@@ -37,6 +39,9 @@ class TenantMiddleware:
         if membership is None:
             raise Http404("No such workspace.")
         tenant: Tenant = membership.tenant
+        if not two_factor_satisfied(membership):
+            # Before anything else in this workspace: set up the second factor.
+            return redirect_to_login(request.get_full_path(), reverse("two_factor_setup"))
         request.tenant = tenant  # type: ignore[attr-defined]
         request.membership = membership  # type: ignore[attr-defined]
         if request.session.get(LAST_TENANT_SESSION_KEY) != tenant.slug:

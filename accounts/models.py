@@ -10,8 +10,10 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
-from accounts.tenancy import TenantOwnedModel
+from accounts.crypto import EncryptedTextField
+from accounts.tenancy import TenantOwnedModel, TenantQuerySet, TenantScopedManager
 
 
 class Role(models.TextChoices):
@@ -53,6 +55,8 @@ class Tenant(models.Model):
     default_language = models.CharField(
         _("default language"), max_length=8, choices=Language.choices, default=Language.ENGLISH
     )
+    # Every member must sign in with a second factor (TOTP) before using the workspace.
+    require_two_factor = models.BooleanField(_("require two-factor sign-in"), default=False)
     created_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:
@@ -140,10 +144,21 @@ class Invitation(TenantOwnedModel):
         return f"{self.email} ({self.role})"
 
 
+class ApiKeyScope(models.TextChoices):
+    """What a key may do: read only; also write (as an agent would); or also manage (as an admin)."""
+
+    # "Read" is also a message status ("read by the customer"): the context keeps them apart.
+    READ = "read", pgettext_lazy("API key access", "Read")
+    WRITE = "write", _("Read and write")
+    ADMIN = "admin", _("Admin")
+
+
 class ApiKey(TenantOwnedModel):
     """A tenant's key for /api/v1/. Only a SHA-256 of the key is stored (keys are random, 256 bits)."""
 
     name = models.CharField(_("name"), max_length=80)
+    # Keys made before scopes existed acted with an admin's rights, and keep them.
+    scope = models.CharField(_("scope"), max_length=8, choices=ApiKeyScope.choices, default=ApiKeyScope.ADMIN)
     prefix = models.CharField(max_length=16, help_text="The first characters, shown to tell keys apart.")
     key_hash = models.CharField(max_length=64, unique=True)
     created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
@@ -159,8 +174,26 @@ class ApiKey(TenantOwnedModel):
         return self.revoked_at is None
 
 
+class AuditLogImmutableError(RuntimeError):
+    """Something tried to change or delete an audit entry."""
+
+
+class AuditLogQuerySet(TenantQuerySet["AuditLog"]):
+    def update(self, **kwargs: Any) -> int:
+        raise AuditLogImmutableError("audit entries can't be changed")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AuditLogImmutableError("audit entries can't be deleted")
+
+
+class AuditLogManager(TenantScopedManager["AuditLog"]):
+    _queryset_class = AuditLogQuerySet  # type: ignore[assignment]
+
+
 class AuditLog(TenantOwnedModel):
-    """Who did what to what, from where, and when. Rows are only ever added."""
+    """Who did what to what, from where, and when. Rows are only ever added: the model, its
+    queryset and a database trigger (migration 0004) refuse updates; only deleting the whole
+    tenant removes them."""
 
     actor = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     actor_api_key = models.ForeignKey(ApiKey, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
@@ -174,11 +207,45 @@ class AuditLog(TenantOwnedModel):
     details = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
+    objects: ClassVar[AuditLogManager] = AuditLogManager()
+
     class Meta:
         indexes: ClassVar = [models.Index(fields=["tenant", "-created_at", "-id"], name="auditlog_tenant_recent")]
 
     def __str__(self) -> str:
         return f"{self.actor_label} {self.action} {self.target_label}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AuditLogImmutableError("audit entries can't be changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AuditLogImmutableError("audit entries can't be deleted")
+
+
+class TwoFactorDevice(models.Model):
+    """A person's TOTP authenticator (RFC 6238) and their one-time recovery codes.
+
+    Global, like the person: the same second factor serves every workspace they belong to.
+    The shared secret is encrypted at rest; recovery codes are kept as SHA-256 hashes only.
+    """
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="two_factor")
+    secret = EncryptedTextField()
+    # None until the person proved their app works by entering a code.
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    # The last 30-second step accepted: a code is good once, even within its window.
+    last_used_step = models.BigIntegerField(null=True, blank=True)
+    recovery_code_hashes = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"TOTP of {self.user_id}"
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.confirmed_at is not None
 
 
 class Notification(TenantOwnedModel):

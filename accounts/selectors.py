@@ -66,8 +66,32 @@ def api_key_by_secret(secret: str) -> ApiKey | None:
     )
 
 
-def audit_entries(tenant: Tenant) -> QuerySet[AuditLog]:
-    return AuditLog.objects.for_tenant(tenant).order_by("-created_at", "-id")
+def audit_entries(
+    tenant: Tenant,
+    *,
+    actor: str = "",
+    action: str = "",
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> QuerySet[AuditLog]:
+    """The tenant's audit entries, newest first: `actor` matches part of who acted (email or
+    key name), `action` the start of the action ("auth." for every sign-in event), and
+    `since` ≤ created_at < `until`."""
+    entries = AuditLog.objects.for_tenant(tenant)
+    if actor:
+        entries = entries.filter(actor_label__icontains=actor)
+    if action:
+        entries = entries.filter(action__startswith=action)
+    if since is not None:
+        entries = entries.filter(created_at__gte=since)
+    if until is not None:
+        entries = entries.filter(created_at__lt=until)
+    return entries.order_by("-created_at", "-id")
+
+
+def audit_actions(tenant: Tenant) -> list[str]:
+    """The actions recorded in the tenant so far, for the filter's suggestions."""
+    return list(AuditLog.objects.for_tenant(tenant).order_by("action").values_list("action", flat=True).distinct())
 
 
 def notifications(*, tenant: Tenant, user: User) -> QuerySet[Notification]:

@@ -62,15 +62,15 @@ class TenantScopedManager(models.Manager[ModelT]):
                 f"{self.model.__name__} queried outside a tenant scope; "
                 "use tenant_scope(), .for_tenant(tenant) or, deliberately, .unscoped()"
             )
-        return TenantQuerySet(self.model, using=self._db).filter(tenant_id=tenant_id)
+        return self._queryset_class(self.model, using=self._db).filter(tenant_id=tenant_id)
 
     def for_tenant(self, tenant: Tenant | int) -> TenantQuerySet[ModelT]:
         """Rows of one named tenant, whatever the current scope is."""
-        return TenantQuerySet(self.model, using=self._db).for_tenant(tenant)
+        return self._queryset_class(self.model, using=self._db).for_tenant(tenant)
 
     def unscoped(self) -> TenantQuerySet[ModelT]:
         """Rows of every tenant. Each caller says in a comment why it may see them all."""
-        return TenantQuerySet(self.model, using=self._db)
+        return self._queryset_class(self.model, using=self._db)
 
 
 class TenantOwnedModel(models.Model):

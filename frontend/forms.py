@@ -9,7 +9,7 @@ from django.contrib.auth import password_validation
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import DataRegion, Language, Role, User
+from accounts.models import ApiKeyScope, DataRegion, Language, Role, User
 from inbox.consent import MAX_CONFIRMATION_LENGTH
 from whatsapp.models import DEFAULT_GRAPH_API_BASE_URL, DEFAULT_GRAPH_API_VERSION, WhatsAppNumber
 from whatsapp.services.numbers import NumberDetails
@@ -85,6 +85,13 @@ class TenantSettingsForm(forms.Form):
         choices=Language.choices,
         help_text=_("The interface's language for members who haven't chosen their own."),
     )
+    require_two_factor = forms.BooleanField(
+        label=_("Require two-factor sign-in"),
+        required=False,
+        help_text=_(
+            "Every member must sign in with a code from an authenticator app; those without one set it up first."
+        ),
+    )
 
 
 class PreferencesForm(forms.Form):
@@ -111,6 +118,45 @@ class RoleForm(forms.Form):
 
 class ApiKeyForm(forms.Form):
     name = forms.CharField(label=_("Key name"), max_length=80, help_text=_("What will use it, for example “CRM sync”."))
+    # Not sent (a script posting only a name): the least a key can do.
+    scope = forms.TypedChoiceField(
+        label=_("Access"),
+        choices=ApiKeyScope.choices,
+        initial=ApiKeyScope.READ,
+        required=False,
+        empty_value=ApiKeyScope.READ,
+        help_text=_("Read: only reads. Read and write: also sends and changes conversations. Admin: also settings."),
+    )
+
+
+class TwoFactorCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
+    )
+
+
+class AuditFilterForm(forms.Form):
+    """The audit log's filters; every field optional."""
+
+    actor = forms.CharField(label=_("Who"), required=False, max_length=254)
+    action = forms.CharField(
+        label=_("Action"),
+        required=False,
+        max_length=64,
+        widget=forms.TextInput(attrs={"list": "audit-actions"}),
+        help_text=_("The start is enough: “auth.” finds every sign-in."),
+    )
+    since = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        since, until = cleaned.get("since"), cleaned.get("until")
+        if since and until and since > until:
+            raise forms.ValidationError(_("The start date is after the end date."))
+        return cleaned
 
 
 def _secret_input() -> forms.PasswordInput:

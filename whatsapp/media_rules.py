@@ -6,6 +6,8 @@ and by the simulator, which refuses what Meta refuses.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 KB = 1024
 MB = 1024 * 1024
 
@@ -63,6 +65,52 @@ def media_problem(*, mime_type: str, data: bytes) -> str | None:
     if len(data) > max_bytes:
         return f"The file is {size_text(len(data))}; WhatsApp takes {kind} files up to {size_text(max_bytes)}."
     return None
+
+
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Word, Excel and PowerPoint before 2007
+_ZIP = b"PK\x03\x04"  # their Office Open XML successors
+
+
+def _is_mpeg_audio(data: bytes) -> bool:
+    return data.startswith(b"ID3") or (len(data) > 1 and data[0] == 0xFF and data[1] & 0xE0 == 0xE0)
+
+
+def _is_adts_aac(data: bytes) -> bool:
+    return data.startswith(b"ADIF") or (len(data) > 1 and data[0] == 0xFF and data[1] & 0xF6 == 0xF0)
+
+
+# How a file of each supported type begins: what an upload is judged by, never its name or the
+# type the browser claims.
+_CONTENT_CHECKS: dict[str, Callable[[bytes], bool]] = {
+    "image/jpeg": lambda d: d.startswith(b"\xff\xd8\xff"),
+    "image/png": lambda d: d.startswith(b"\x89PNG\r\n\x1a\n"),
+    "image/webp": lambda d: d[:4] == b"RIFF" and d[8:12] == b"WEBP",
+    "video/mp4": lambda d: d[4:8] == b"ftyp",
+    "video/3gpp": lambda d: d[4:8] == b"ftyp",
+    "audio/mp4": lambda d: d[4:8] == b"ftyp",
+    "audio/aac": _is_adts_aac,
+    "audio/amr": lambda d: d.startswith(b"#!AMR"),
+    "audio/mpeg": _is_mpeg_audio,
+    "audio/ogg": lambda d: d.startswith(b"OggS"),
+    "application/pdf": lambda d: d.startswith(b"%PDF-"),
+    "application/msword": lambda d: d.startswith(_OLE),
+    "application/vnd.ms-excel": lambda d: d.startswith(_OLE),
+    "application/vnd.ms-powerpoint": lambda d: d.startswith(_OLE),
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": lambda d: d.startswith(_ZIP),
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": lambda d: d.startswith(_ZIP),
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation": lambda d: d.startswith(_ZIP),
+    # Text has no signature; a NUL byte early on means it is binary.
+    "text/plain": lambda d: b"\x00" not in d[:8192],
+}
+
+
+def content_problem(*, mime_type: str, data: bytes) -> str | None:
+    """Why the file's bytes are not the type it claims (a renamed executable, a page posing as a
+    photo...), in a sentence for the agent; None when they match. For supported types only."""
+    check = _CONTENT_CHECKS.get(base_mime_type(mime_type))
+    if check is None or check(data):
+        return None
+    return f"This file is not really {base_mime_type(mime_type)}: its content doesn't match its type."
 
 
 def media_kind(mime_type: str) -> str:

@@ -83,7 +83,10 @@ def _timed_changes(envelope: Mapping[str, Any]) -> Iterator[tuple[str, str, Any,
             continue
         waba_id = str(entry.get("id", ""))
         stamp = entry.get("time")
-        entry_time = datetime.fromtimestamp(stamp, tz=UTC) if isinstance(stamp, int) and stamp > 0 else None
+        try:
+            entry_time = _timestamp(stamp) if isinstance(stamp, int) and stamp > 0 else None
+        except PayloadError:  # past year 9999 (found by fuzzing): as if the entry had no time
+            entry_time = None
         changes = entry.get("changes")
         if not isinstance(changes, list):
             continue

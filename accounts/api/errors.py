@@ -9,7 +9,9 @@ from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
-from accounts.errors import ServiceError
+from accounts import policy, security
+from accounts.access import client_ip
+from accounts.errors import PermissionDeniedError, ServiceError
 
 
 def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
@@ -34,7 +36,27 @@ def _first_message(detail: Any) -> str:
     return str(detail)
 
 
+def _record_denial(exc: Exception, context: dict[str, Any], code: str) -> None:
+    view = context.get("view")
+    tenant = getattr(view, "tenant", None)
+    api_key = getattr(view, "api_key", None)
+    if tenant is None or api_key is None:
+        return  # refused before a key named its tenant: nothing to file it under
+    request = context["request"]
+    security.permission_denied_record(
+        tenant_id=tenant.pk,
+        role=policy.api_key_role(api_key.scope),
+        api_key=api_key,
+        ip=client_ip(request),
+        method=request.method,
+        path=request.path,
+        code=code,
+    )
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, PermissionDeniedError | PermissionDenied | exceptions.PermissionDenied):
+        _record_denial(exc, context, code=getattr(exc, "code", "permission_denied"))
     if isinstance(exc, ServiceError):
         return Response(error_body(exc.code, exc.message, exc.details), status=exc.http_status)
     if isinstance(exc, Http404):

@@ -8,15 +8,17 @@ from typing import Any
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts import selectors
+from accounts import policy, security, selectors
 from accounts.access import client_ip
 from accounts.api.authentication import ApiClient
 from accounts.api.pagination import CursorPagination
-from accounts.models import ApiKey, Membership, Role, Tenant
+from accounts.errors import PermissionDeniedError
+from accounts.models import ApiKey, Membership, Tenant
 from accounts.services import Actor
 from accounts.tenancy import tenant_scope
 
@@ -43,11 +45,34 @@ class TenantAPIView(APIView):
         self.api_key = client.api_key
         self.tenant = client.tenant
         self._scope.enter_context(tenant_scope(self.tenant))
+        if not policy.api_key_allows_method(scope=self.api_key.scope, method=request.method or "GET"):
+            raise PermissionDeniedError(
+                "This API key may only read. Create a key with write access for this request.",
+                code="api_key_read_only",
+            )
+
+    def finalize_response(self, request: Request, response: Response, *args: Any, **kwargs: Any) -> Response:
+        response = super().finalize_response(request, response, *args, **kwargs)
+        # Every change made with a key is on record (refusals are recorded as permission.denied).
+        if (
+            getattr(self, "api_key", None) is not None
+            and request.method not in SAFE_METHODS
+            and response.status_code < 400
+        ):
+            security.api_write_record(
+                actor=self.actor, method=request.method or "", path=request.path, status=response.status_code
+            )
+        return response
 
     @property
     def actor(self) -> Actor:
-        # An API key acts for its tenant with an admin's rights (never an owner's).
-        return Actor(tenant_id=self.tenant.pk, role=Role.ADMIN, api_key=self.api_key, ip=client_ip(self.request))
+        # A key acts with an agent's rights (read, write) or an admin's (admin), never an owner's.
+        return Actor(
+            tenant_id=self.tenant.pk,
+            role=policy.api_key_role(self.api_key.scope),
+            api_key=self.api_key,
+            ip=client_ip(self.request),
+        )
 
 
 class TenantOutput(serializers.Serializer[Tenant]):
@@ -63,6 +88,7 @@ class TenantOutput(serializers.Serializer[Tenant]):
 class ApiKeyOutput(serializers.Serializer[ApiKey]):
     name = serializers.CharField()
     prefix = serializers.CharField()
+    scope = serializers.CharField()
     created_at = serializers.DateTimeField()
 
 

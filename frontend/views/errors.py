@@ -7,7 +7,10 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
+from accounts import security
+from accounts.access import client_ip
 from accounts.api.errors import json_error
+from accounts.models import Membership
 
 _MACHINE_PREFIXES = ("/api/", "/webhooks/")
 
@@ -29,12 +32,33 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    membership: Membership | None = getattr(request, "membership", None)
+    if membership is not None:  # a member refused something in their workspace: on record
+        security.permission_denied_record(
+            tenant_id=membership.tenant_id,
+            role=membership.role,
+            user=membership.user,
+            ip=client_ip(request),
+            method=request.method or "",
+            path=request.path,
+        )
     return _respond(
         request,
         status=403,
         code="permission_denied",
         title=_("Not allowed"),
         text=_("Your role does not allow this. Ask an admin of this workspace."),
+    )
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A form posted without its CSRF token (open too long, or sent from another site)."""
+    return _respond(
+        request,
+        status=403,
+        code="csrf_failed",
+        title=_("This form has expired"),
+        text=_("The page was open too long, or the form came from another site. Reload the page and try again."),
     )
 
 

@@ -3,6 +3,9 @@ own preferences."""
 
 from __future__ import annotations
 
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -10,11 +13,11 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts import policy, selectors, services
+from accounts import policy, security, selectors, services
 from accounts.access import TenantRequest, actor_for, role_required
 from accounts.errors import ServiceError
 from accounts.models import ApiKey, AuditLog, Invitation, Membership, Role
-from frontend.forms import ApiKeyForm, InvitationForm, PreferencesForm, RoleForm, TenantSettingsForm
+from frontend.forms import ApiKeyForm, AuditFilterForm, InvitationForm, PreferencesForm, RoleForm, TenantSettingsForm
 
 AUDIT_PAGE_SIZE = 50
 
@@ -28,6 +31,7 @@ def general(request: TenantRequest, tenant_slug: str) -> HttpResponse:
         "data_region": tenant.data_region,
         "message_retention_days": tenant.message_retention_days,
         "default_language": tenant.default_language,
+        "require_two_factor": tenant.require_two_factor,
     }
     form = TenantSettingsForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -134,7 +138,7 @@ def api_keys(request: TenantRequest, tenant_slug: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             _api_key, secret = services.api_key_create(
-                tenant=request.tenant, actor=actor_for(request), name=form.cleaned_data["name"]
+                tenant=request.tenant, actor=actor_for(request), **form.cleaned_data
             )
         except ServiceError as error:
             form.add_error("name", error.message)
@@ -160,17 +164,41 @@ def api_key_revoke(request: TenantRequest, tenant_slug: str, api_key_id: int) ->
     return redirect("settings_api_keys", tenant_slug=request.tenant.slug)
 
 
+def _day_start(day: date | None) -> datetime | None:
+    return None if day is None else datetime.combine(day, time.min, tzinfo=timezone.get_current_timezone())
+
+
 @role_required(Role.ADMIN)
 def audit_log(request: TenantRequest, tenant_slug: str) -> HttpResponse:
-    entries = selectors.audit_entries(request.tenant)
+    """The workspace's audit log, newest first, filtered by who, what and when; read only."""
+    form = AuditFilterForm(request.GET or None)
+    filters: dict[str, Any] = {}
+    if form.is_valid():
+        until = form.cleaned_data["until"]
+        filters = {
+            "actor": form.cleaned_data["actor"].strip(),
+            "action": form.cleaned_data["action"].strip(),
+            "since": _day_start(form.cleaned_data["since"]),
+            # The whole "to" day counts.
+            "until": _day_start(until + timedelta(days=1) if until else None),
+        }
+    entries = selectors.audit_entries(request.tenant, **filters)
     before = request.GET.get("before", "")
     if before.isdigit():
         entries = entries.filter(id__lt=int(before))
     page: list[AuditLog] = list(entries[: AUDIT_PAGE_SIZE + 1])
     has_more = len(page) > AUDIT_PAGE_SIZE
     page = page[:AUDIT_PAGE_SIZE]
-    context = {"entries": page, "next_before": page[-1].pk if has_more else None}
-    return render(request, "frontend/settings/audit_log.html", context)
+    older = request.GET.copy()
+    if has_more:
+        older["before"] = str(page[-1].pk)
+    context = {
+        "form": form,
+        "entries": page,
+        "older_query": older.urlencode() if has_more else None,
+        "actions": selectors.audit_actions(request.tenant),
+    }
+    return render(request, "frontend/settings/audit_log.html", context, status=400 if form.errors else 200)
 
 
 @require_http_methods(["GET", "POST"])
@@ -183,5 +211,9 @@ def preferences(request: TenantRequest, tenant_slug: str) -> HttpResponse:
         translation.activate(user.language or request.tenant.default_language)
         messages.success(request, _("Preferences saved."))
         return redirect("preferences", tenant_slug=request.tenant.slug)
-    context = {"form": form, "workspace_language": request.tenant.get_default_language_display()}
+    context = {
+        "form": form,
+        "workspace_language": request.tenant.get_default_language_display(),
+        "two_factor_enabled": security.two_factor_enabled(user),
+    }
     return render(request, "frontend/settings/preferences.html", context, status=400 if form.errors else 200)

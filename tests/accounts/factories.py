@@ -9,7 +9,7 @@ from django.contrib.auth.hashers import make_password
 from django.db.models import Model
 
 from accounts import services
-from accounts.models import ApiKey, Membership, Role, Tenant, User
+from accounts.models import ApiKey, ApiKeyScope, Membership, Role, Tenant, User
 
 T = TypeVar("T", bound=Model)
 
@@ -51,8 +51,8 @@ class MembershipFactory(TenantOwnedFactory[Membership]):
     role = Role.AGENT
 
 
-def api_key_for(tenant: Tenant, name: str = "test key") -> tuple[ApiKey, str]:
+def api_key_for(tenant: Tenant, name: str = "test key", scope: str = ApiKeyScope.ADMIN) -> tuple[ApiKey, str]:
     """A real key made by the service, with its secret."""
     owner = Membership.objects.for_tenant(tenant).filter(role=Role.OWNER).first()
     actor = services.Actor(tenant_id=tenant.pk, role=Role.OWNER, user=owner.user if owner else None)
-    return services.api_key_create(tenant=tenant, actor=actor, name=name)
+    return services.api_key_create(tenant=tenant, actor=actor, name=name, scope=scope)

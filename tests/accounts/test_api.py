@@ -35,6 +35,7 @@ def test_who_am_i_answers_the_keys_tenant(world):
     assert body["api_key"] == {
         "name": "CRM sync",
         "prefix": api_key.prefix,
+        "scope": "admin",
         "created_at": body["api_key"]["created_at"],
     }
 

@@ -43,8 +43,15 @@ def page(browser, asgi_server, monkeypatch):
     context = browser.new_context(viewport={"width": 1280, "height": 800}, base_url=asgi_server.url)
     page = context.new_page()
     page.set_default_timeout(10_000)
+    # Every page must run under the Content-Security-Policy: a blocked script is a bug.
+    violations = []
+    page.on(
+        "console",
+        lambda message: violations.append(message.text) if "Content Security Policy" in message.text else None,
+    )
     yield page
     context.close()
+    assert violations == [], f"the CSP blocked: {violations}"
 
 
 def screenshot(page: Any, name: str) -> Path:
