@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: run test lint format manage messages bench test-tools clean
+.PHONY: run test test-reliability lint format manage messages bench test-tools clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,12 @@ run: $(INSTALLED)
 
 test: $(INSTALLED) lint test-tools
 	$(BIN)/python -m devstack test $(PYTEST_ARGS)
+
+# The fault suite (tests/reliability) at full length, then its table (bench/reliability.py):
+# Redis down 60 s, PostgreSQL down 10 s, bigger batches, slow Graph answers. `make test` runs
+# the same scenarios in their short profile.
+test-reliability: $(INSTALLED)
+	RELIABILITY_PROFILE=full $(BIN)/python -m bench.reliability $(PYTEST_ARGS)
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .

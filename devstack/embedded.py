@@ -121,7 +121,8 @@ class EmbeddedPostgres:
         lines = (self.data_dir / "postmaster.pid").read_text().splitlines()
         return int(lines[3])
 
-    def start(self) -> str:
+    def start(self, *, port: int | None = None) -> str:
+        """Start the server (on `port` when given, as a restart keeps its clients' URL); returns its URL."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self._prepare_permissions()
         if not (self.data_dir / "PG_VERSION").exists():
@@ -131,7 +132,7 @@ class EmbeddedPostgres:
         if self.is_running():
             self.port = self._running_port()
         else:
-            self.port = free_port()
+            self.port = port or free_port()
             # No Unix socket: its path could be too long, and TCP on loopback is all we need.
             options = f"-h 127.0.0.1 -p {self.port} -k ''"
             self._run(
@@ -176,12 +177,13 @@ class EmbeddedRedis:
     def is_running(self) -> bool:
         return self._port_file.exists() and self._answers(int(self._port_file.read_text()))
 
-    def start(self) -> str:
+    def start(self, *, port: int | None = None) -> str:
+        """Start the server (on `port` when given, as a restart keeps its clients' URL); returns its URL."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
         if self.is_running():
             self.port = int(self._port_file.read_text())
             return self.url
-        self.port = free_port()
+        self.port = port or free_port()
         subprocess.run(
             [
                 self.executable,

@@ -27,5 +27,10 @@ def publish(*, tenant_id: int, events: list[dict[str, Any]]) -> None:
 
 
 def publish_on_commit(*, tenant_id: int, events: list[dict[str, Any]]) -> None:
-    """Publish after commit, so no browser ever sees a row that was rolled back."""
-    transaction.on_commit(lambda: publish(tenant_id=tenant_id, events=events))
+    """Publish after commit, so no browser ever sees a row that was rolled back.
+
+    Robust: a channel layer that fails (Redis down, or its connections dead after a restart)
+    is logged and skipped, never turns a committed write into an error or stops the callbacks
+    after it (queueing the send); browsers catch up from the stored events when they resync.
+    """
+    transaction.on_commit(lambda: publish(tenant_id=tenant_id, events=events), robust=True)

@@ -142,6 +142,9 @@ class FaultInjection:
             await self.app(scope, receive, send)
             return
         if fault.latency_seconds:
+            # Meta has the whole request before it is slow to answer: a client that gives up
+            # meanwhile (its timeout, a crash) does not take the request back.
+            receive = await _buffered(receive)
             await asyncio.sleep(fault.latency_seconds)
         if fault.timeout_seconds is not None:
             await _drain(receive)
@@ -163,6 +166,22 @@ def _error_response(fault: Fault) -> Response | None:
         page = f"<html><body><h1>{fault.http_status} Bad Gateway</h1><p>The upstream server failed.</p></body></html>"
         return HTMLResponse(page, status_code=fault.http_status)
     return None
+
+
+async def _buffered(receive: Receive) -> Receive:
+    """Read the request body now; the endpoint gets it later whatever the client did meanwhile."""
+    received: list[Message] = []
+    message: Message = {"more_body": True}
+    while message.get("more_body", False):
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        received.append(message)
+
+    async def replay() -> Message:
+        return received.pop(0) if received else await receive()
+
+    return replay
 
 
 async def _drain(receive: Receive) -> None:
