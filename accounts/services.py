@@ -17,7 +17,19 @@ from django.utils.translation import gettext as _
 
 from accounts import policy
 from accounts.errors import ConflictError, PermissionDeniedError, ServiceError
-from accounts.models import ApiKey, AuditLog, Invitation, Language, Membership, Notification, Role, Tenant, User
+from accounts.limits import check_seat_available
+from accounts.models import (
+    ApiKey,
+    ApiKeyScope,
+    AuditLog,
+    Invitation,
+    Language,
+    Membership,
+    Notification,
+    Role,
+    Tenant,
+    User,
+)
 from accounts.tokens import new_token, token_hash
 
 API_KEY_PREFIX = "wai_"
@@ -114,8 +126,10 @@ def tenant_update(
     data_region: str,
     message_retention_days: int | None,
     default_language: str | None = None,
+    require_two_factor: bool | None = None,
 ) -> Tenant:
-    """Change the workspace's settings; `default_language` None keeps the current one."""
+    """Change the workspace's settings; `default_language` and `require_two_factor` None keep
+    the current ones."""
     require_role(actor, Role.ADMIN)
     if default_language is not None and default_language not in Language.values:
         raise ServiceError(_("Choose one of the offered languages."), code="invalid_language")
@@ -124,18 +138,24 @@ def tenant_update(
         "data_region": tenant.data_region,
         "message_retention_days": tenant.message_retention_days,
         "default_language": tenant.default_language,
+        "require_two_factor": tenant.require_two_factor,
     }
     tenant.name = name.strip()
     tenant.data_region = data_region
     tenant.message_retention_days = message_retention_days
     if default_language is not None:
         tenant.default_language = default_language
-    tenant.save(update_fields=["name", "data_region", "message_retention_days", "default_language"])
+    if require_two_factor is not None:
+        tenant.require_two_factor = require_two_factor
+    tenant.save(
+        update_fields=["name", "data_region", "message_retention_days", "default_language", "require_two_factor"]
+    )
     after = {
         "name": tenant.name,
         "data_region": tenant.data_region,
         "message_retention_days": tenant.message_retention_days,
         "default_language": tenant.default_language,
+        "require_two_factor": tenant.require_two_factor,
     }
     changes = {key: [before[key], after[key]] for key in before if before[key] != after[key]}
     if changes:
@@ -169,6 +189,7 @@ def invitation_create(*, tenant: Tenant, actor: Actor, email: str, role: str) ->
     Invitation.objects.for_tenant(tenant).filter(
         email__iexact=email, accepted_at__isnull=True, revoked_at__isnull=True
     ).update(revoked_at=now)
+    check_seat_available(tenant.pk)  # after replacing: a new invitation to the same address takes no new seat
     token = new_token()
     invitation = Invitation.objects.for_tenant(tenant).create(
         tenant=tenant,
@@ -269,6 +290,7 @@ def membership_add(*, tenant: Tenant, actor: Actor, user: User, role: str) -> Me
         raise PermissionDeniedError(_("Your role can't appoint someone as %(role)s.") % {"role": Role(role).label})
     if Membership.objects.for_tenant(tenant).filter(user=user).exists():
         raise ConflictError(_("%(email)s is already a member.") % {"email": user.email}, code="already_member")
+    check_seat_available(tenant.pk)
     membership = Membership.objects.for_tenant(tenant).create(tenant=tenant, user=user, role=role)
     audit_record(
         actor=actor, action="membership.added", target=membership, target_label=user.email, details={"role": role}
@@ -321,21 +343,25 @@ def membership_remove(*, membership: Membership, actor: Actor) -> None:
 
 
 @transaction.atomic
-def api_key_create(*, tenant: Tenant, actor: Actor, name: str) -> tuple[ApiKey, str]:
-    """A new key; the returned secret is shown once and never stored."""
+def api_key_create(*, tenant: Tenant, actor: Actor, name: str, scope: str = ApiKeyScope.ADMIN) -> tuple[ApiKey, str]:
+    """A new key; the returned secret is shown once and never stored. Scripts (create_tenant)
+    get an admin key as before scopes existed; people choose the scope on the settings page."""
     require_role(actor, Role.ADMIN)
     name = name.strip()
     if not name:
         raise ServiceError(_("Give the key a name, such as the system that will use it."), code="name_required")
+    if scope not in ApiKeyScope.values:
+        raise ServiceError(_("Choose what the key may do: read, write or admin."), code="invalid_scope")
     secret = new_token(API_KEY_PREFIX)
     api_key = ApiKey.objects.for_tenant(tenant).create(
         tenant=tenant,
         name=name,
         prefix=secret[:12],
         key_hash=token_hash(secret),
+        scope=scope,
         created_by=actor.user,
     )
-    audit_record(actor=actor, action="api_key.created", target=api_key)
+    audit_record(actor=actor, action="api_key.created", target=api_key, details={"scope": scope})
     return api_key, secret
 
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from accounts.errors import ServiceError
 from accounts.tenancy import tenant_scope
+from billing.selectors import budget_status
 from inbox.channels import PreparedSend, TemplateSnapshot, UploadedFile
 from inbox.models import Channel, ChannelKind, Contact, Conversation, Message
 from inbox.policy import ConsentState
@@ -22,7 +23,7 @@ from inbox.selectors import consent_states
 from templates_mgmt.models import MessageTemplate, TemplateStatus
 from whatsapp import payloads_out, selectors, template_fill
 from whatsapp.client import GraphAPIError
-from whatsapp.media_rules import media_kind, media_problem
+from whatsapp.media_rules import content_problem, media_kind, media_problem
 from whatsapp.models import WhatsAppNumber
 from whatsapp.policy import SendDecision, SendFacts, TemplateFacts, decide_send
 
@@ -57,7 +58,7 @@ class WhatsAppChannel:
         )
 
     def upload_media(self, *, channel: Channel, data: bytes, mime_type: str, filename: str) -> UploadedFile:
-        problem = media_problem(mime_type=mime_type, data=data)
+        problem = media_problem(mime_type=mime_type, data=data) or content_problem(mime_type=mime_type, data=data)
         if problem:
             raise ServiceError(problem, code="invalid_media")
         number = WhatsAppNumber.objects.for_tenant(channel.tenant_id).get(channel=channel)
@@ -87,6 +88,7 @@ class WhatsAppChannel:
             tenant_id=channel.tenant_id, channel_id=channel.pk, contact_ids=contact_ids
         )
         consents = consent_states(tenant=channel.tenant_id, contact_ids=contact_ids)
+        within_budget = not budget_status(tenant_id=channel.tenant_id, now=now).is_exceeded
         templates: dict[tuple[str, str], MessageTemplate | None] = {}
         results: list[ServiceError | None] = []
         for contact, payload in sends:
@@ -107,6 +109,7 @@ class WhatsAppChannel:
                     last_inbound_at=last_inbound.get(contact.pk),
                     consent=consents[contact.pk],
                     template=template,
+                    within_budget=within_budget,
                 )
                 _raise_refusal(decide_send(facts))
             except ServiceError as error:
@@ -193,6 +196,8 @@ def send_facts(
         last_inbound_at=selectors.last_inbound_at(conversation=conversation),
         consent=selectors.consent_state(conversation=conversation),
         template=selectors.template_facts(number=number, message=message),
+        within_budget=message["type"] != "template"
+        or not budget_status(tenant_id=conversation.tenant_id, now=now).is_exceeded,
     )
 
 
@@ -204,6 +209,7 @@ def _facts(
     last_inbound_at: datetime | None,
     consent: ConsentState,
     template: TemplateFacts | None,
+    within_budget: bool,
 ) -> SendFacts:
     is_template = message["type"] == "template"
     return SendFacts(
@@ -214,6 +220,7 @@ def _facts(
         number_active=number.is_active,
         template=template,
         template_name=str(message.get("template", {}).get("name", "")) if is_template else "",
+        within_budget=within_budget,
     )
 
 

@@ -11,6 +11,7 @@ database, no clock: the sender gathers the facts and passes `now`.
   first or opted in; never to customers who opted out. Marketing templates never to
   customers who opted out of marketing, inside the window or not.
 - The number must be active and the tenant within its plan.
+- Business-initiated messages only while the tenant's monthly WhatsApp budget is not spent.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ class Refusal(StrEnum):
     TEMPLATE_PARAMS_INVALID = "template_params_invalid"
     NO_CONSENT = "no_consent"
     OPTED_OUT = "opted_out"
+    BUDGET_EXCEEDED = "budget_exceeded"
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,8 @@ class SendFacts:
     consent: ConsentState
     number_active: bool
     within_plan: bool = True
+    # The tenant's monthly WhatsApp budget is not spent yet (or it has none).
+    within_budget: bool = True
     # For a template: what we know of it; None when no template has that name and language.
     template: TemplateFacts | None = None
     template_name: str = ""
@@ -107,6 +111,12 @@ def _template(facts: SendFacts, *, window_open: bool) -> SendDecision:
         return _refuse(Refusal.OPTED_OUT, "This customer opted out of marketing messages.")
     if window_open:
         return ALLOWED  # a reply to a customer who wrote within 24 hours
+    if not facts.within_budget:
+        return _refuse(
+            Refusal.BUDGET_EXCEEDED,
+            "This month's WhatsApp budget is spent: messages that start a conversation are refused "
+            "until an owner raises the budget. Replies to customers who wrote in the last 24 hours still go.",
+        )
     if consent.opted_out_all:
         return _refuse(Refusal.OPTED_OUT, "This customer opted out of messages from you.")
     if not (consent.opted_in or facts.last_inbound_at is not None):

@@ -31,6 +31,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.access import TenantRequest, actor_for
 from accounts.errors import ServiceError
+from frontend.views.billing import template_costs
 from frontend.whatsapp_text import whatsapp_html
 from inbox import selectors
 from inbox.models import (
@@ -412,6 +413,12 @@ def template_choices(conversation: Conversation) -> list[dict[str, Any]]:
             tenant_id=conversation.tenant_id, channel_id=conversation.channel_id
         )
     }
+    costs = template_costs(
+        channel=conversation.channel,
+        phone=conversation.contact.wa_id,
+        categories=[template.category for template in approved.values()],
+        now=timezone.now(),
+    )
     choices = []
     for entry in entries:
         template = approved.get(entry["id"])
@@ -427,6 +434,7 @@ def template_choices(conversation: Conversation) -> list[dict[str, Any]]:
         choices.append(
             {
                 **entry,
+                "cost": costs[template.category],
                 "skeleton": skeleton,
                 "fields": [
                     {

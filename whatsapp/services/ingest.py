@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from celery import current_app
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F, Q
@@ -36,7 +37,7 @@ from whatsapp.payloads import (
     ParsedEnvelope,
     parse_envelope,
 )
-from whatsapp.services import platform, sender
+from whatsapp.services import metering, platform, sender
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +48,8 @@ DRAIN_SCHEDULED_KEY = "whatsapp:drain-scheduled"
 DRAIN_SCHEDULED_SECONDS = 5
 EVENTS_PER_BATCH = 200
 MAX_ATTEMPTS = 8
+# Pending events older than this lost their wake-up (Redis down, a worker killed): beat drains them.
+SWEEP_AFTER = timedelta(seconds=settings.WHATSAPP_SWEEP_SECONDS)
 
 
 def webhook_store(*, body: str, phone_number_ids: list[str], waba_ids: list[str]) -> WebhookEvent:
@@ -126,6 +129,7 @@ def _process(events: list[WebhookEvent], now: datetime) -> None:
             _link_uncertain_sends(tenant_id, batch.receipts, now)
             result = inbound_store(tenant_id=tenant_id, messages=batch.messages, receipts=batch.receipts, now=now)
             _store_platform_updates(tenant_id, batch.updates)
+            metering.receipts_meter(tenant_id=tenant_id, receipts=batch.receipts, now=now)
         _schedule_downloads(tenant_id, result.attachment_ids)
     DeadLetter.objects.bulk_create(routed.dead_letters, ignore_conflicts=True)
 
@@ -283,7 +287,7 @@ def redrive_unroutable(*, phone_number_id: str, waba_id: str) -> int:
     return count
 
 
-def sweep(*, now: datetime | None = None, older_than: timedelta = timedelta(seconds=30)) -> int:
+def sweep(*, now: datetime | None = None, older_than: timedelta = SWEEP_AFTER) -> int:
     """Drain events left pending (a lost wake-up, Redis down): run by beat."""
     now = now or timezone.now()
     stale = WebhookEvent.objects.filter(state=WebhookEventState.PENDING, received_at__lt=now - older_than).exists()

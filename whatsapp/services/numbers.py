@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from accounts.errors import ConflictError
 from accounts.models import Role, Tenant
 from accounts.services import Actor, audit_record, require_role
+from billing.services import number_check
 from inbox.models import Channel, ChannelKind
 from whatsapp.models import DEFAULT_GRAPH_API_BASE_URL, DEFAULT_GRAPH_API_VERSION, WhatsAppNumber
 
@@ -39,6 +40,9 @@ def new_verify_token() -> str:
 def number_connect(*, tenant: Tenant, actor: Actor, details: NumberDetails) -> WhatsAppNumber:
     """Connect a number: a new inbox channel, and webhooks that waited for it are processed."""
     require_role(actor, Role.ADMIN)
+    number_check(
+        tenant_id=tenant.pk, numbers_used=WhatsAppNumber.objects.for_tenant(tenant).count(), now=timezone.now()
+    )
     channel = Channel.objects.for_tenant(tenant).create(
         tenant=tenant, kind=ChannelKind.WHATSAPP, name=details.display_phone_number
     )

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -36,9 +37,11 @@ MAX_ATTEMPTS = 6
 BACKOFF_BASE_SECONDS = 2.0
 BACKOFF_MAX_SECONDS = 300.0
 # A call takes seconds at most (client timeout 10 s): older `sending` entries lost their worker.
-SENDING_STALE_AFTER = timedelta(minutes=2)
+SENDING_STALE_AFTER = timedelta(seconds=settings.WHATSAPP_SENDING_STALE_SECONDS)
 # How long an uncertain send waits for its receipt before it is sent again.
-UNCERTAIN_WAIT = timedelta(minutes=10)
+UNCERTAIN_WAIT = timedelta(seconds=settings.WHATSAPP_UNCERTAIN_WAIT_SECONDS)
+# A pending entry whose wake-up is this late lost its task (Redis flushed): the sweep queues another.
+WAKE_UP_LATE_AFTER = timedelta(seconds=settings.WHATSAPP_SWEEP_SECONDS)
 CALLBACK_PREFIX = "relay:"
 PAIR_RATE_LIMITED = 131056
 # A wait for a sending slot up to this long is slept in the task (at 80 messages/s slots come
@@ -252,7 +255,7 @@ def sweep(*, now: datetime | None = None) -> dict[str, int]:
     resend = open_entries.filter(state=OutboxState.UNCERTAIN, sending_since__lt=now - UNCERTAIN_WAIT)
     resent = resend.update(state=OutboxState.PENDING, next_attempt_at=now)
     due = list(
-        open_entries.filter(state=OutboxState.PENDING, next_attempt_at__lte=now - timedelta(seconds=30)).values_list(
+        open_entries.filter(state=OutboxState.PENDING, next_attempt_at__lte=now - WAKE_UP_LATE_AFTER).values_list(
             "tenant_id", "pk"
         )[:1000]
     )
