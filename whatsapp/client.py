@@ -473,6 +473,41 @@ def _template_info(item: object) -> TemplateInfo:
     )
 
 
+@dataclass(frozen=True)
+class BusinessProfileInfo:
+    """A number's business profile as Graph answers it (`GET /{phone-number-id}/whatsapp_business_profile`);
+    fields Meta left out are empty."""
+
+    about: str = ""
+    address: str = ""
+    description: str = ""
+    email: str = ""
+    websites: tuple[str, ...] = ()
+    vertical: str = ""
+    profile_picture_url: str = ""
+
+
+BUSINESS_PROFILE_FIELDS = ("about", "address", "description", "email", "profile_picture_url", "websites", "vertical")
+
+
+@dataclass(frozen=True)
+class PhoneNumberInfo:
+    """What Graph says of a number (`GET /{phone-number-id}?fields=…`): its approved display name and
+    whether it is an official business account (`oba_status` APPROVED: the check mark)."""
+
+    id: str
+    verified_name: str = ""
+    name_status: str = ""
+    display_phone_number: str = ""
+    quality_rating: str = ""
+    oba_status: str = ""
+
+
+PHONE_NUMBER_FIELDS = (
+    "verified_name", "name_status", "display_phone_number", "quality_rating", "official_business_account",
+)  # fmt: skip
+
+
 class _SharedConnections:
     """One httpx client (its connection pool and TLS context) per process and base URL.
 
@@ -735,6 +770,49 @@ class GraphClient:
         if not isinstance(handle, str) or not handle:
             raise _unexpected_body(200, "upload answer without a handle")
         return handle
+
+    # Business profile and the number's details (whatsapp-cloud-api.md §7)
+
+    def get_business_profile(self, phone_number_id: str) -> BusinessProfileInfo:
+        body = self._request(
+            "GET",
+            f"{_segment(phone_number_id)}/whatsapp_business_profile",
+            params={"fields": ",".join(BUSINESS_PROFILE_FIELDS)},
+        )
+        data = body.get("data")
+        if not isinstance(data, list) or not data or not isinstance(data[0], dict):
+            raise _unexpected_body(200, "business profile answer without data")
+        profile = data[0]
+        websites = profile.get("websites")
+        return BusinessProfileInfo(
+            **{name: str(profile.get(name) or "") for name in BUSINESS_PROFILE_FIELDS if name != "websites"},
+            websites=tuple(str(url) for url in websites) if isinstance(websites, list) else (),
+        )
+
+    def update_business_profile(self, phone_number_id: str, fields: Mapping[str, Any]) -> None:
+        """Change the fields given (`about`, `address`, `description`, `email`, `websites`,
+        `vertical`, `profile_picture_handle`); the others stay as they are."""
+        body = {"messaging_product": "whatsapp", **fields}
+        answer = self._request("POST", f"{_segment(phone_number_id)}/whatsapp_business_profile", json=body)
+        if answer.get("success") is not True:
+            raise _unexpected_body(200, "business profile answer without success")
+
+    def get_phone_number(self, phone_number_id: str) -> PhoneNumberInfo:
+        body = self._request("GET", _segment(phone_number_id), params={"fields": ",".join(PHONE_NUMBER_FIELDS)})
+        oba = body.get("official_business_account")
+
+        def text(key: str) -> str:
+            value = body.get(key)
+            return str(value) if value is not None else ""
+
+        return PhoneNumberInfo(
+            id=text("id") or phone_number_id,
+            verified_name=text("verified_name"),
+            name_status=text("name_status"),
+            display_phone_number=text("display_phone_number"),
+            quality_rating=text("quality_rating"),
+            oba_status=str(oba.get("oba_status") or "") if isinstance(oba, dict) else "",
+        )
 
     # The one way requests are made
 

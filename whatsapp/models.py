@@ -126,3 +126,52 @@ class PlatformUpdate(TenantOwnedModel):
 
     def __str__(self) -> str:
         return f"{self.field} for {self.waba_id}"
+
+
+class BusinessProfile(TenantOwnedModel):
+    """What customers see of a number in WhatsApp, as last read from or written to Meta, and
+    what Meta says of the number itself (its verified name, the official business account check)."""
+
+    number = models.OneToOneField(WhatsAppNumber, on_delete=models.CASCADE, related_name="+")
+    about = models.CharField(_("about"), max_length=139, blank=True)
+    address = models.CharField(_("address"), max_length=256, blank=True)
+    description = models.CharField(_("description"), max_length=512, blank=True)
+    email = models.CharField(_("email"), max_length=128, blank=True)
+    websites = ArrayField(models.CharField(max_length=256), default=list, blank=True)
+    vertical = models.CharField(_("category"), max_length=32, blank=True)
+    # Meta's URL of the photo, and our copy of what was uploaded (shown in the preview).
+    profile_picture_url = models.URLField(max_length=2000, blank=True)
+    photo = models.BinaryField(null=True, blank=True, editable=False)
+    photo_mime_type = models.CharField(max_length=32, blank=True)
+    verified_name = models.CharField(_("verified name"), max_length=256, blank=True)
+    # Meta's `official_business_account.oba_status`: APPROVED shows the check mark.
+    oba_status = models.CharField(max_length=32, blank=True)
+    synced_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"business profile of {self.number_id}"
+
+    @property
+    def is_official_business_account(self) -> bool:
+        return self.oba_status == "APPROVED"
+
+
+class OptInPage(TenantOwnedModel):
+    """A public page where people opt in to a number's WhatsApp messages, at /join/<key>/."""
+
+    number = models.OneToOneField(WhatsAppNumber, on_delete=models.CASCADE, related_name="+")
+    # Unguessable: the page names no tenant or number id, and is looked up across tenants by it.
+    key = models.CharField(max_length=32, unique=True)
+    is_enabled = models.BooleanField(_("page is online"), default=True)
+    # Shown next to the checkbox, and kept word for word as the proof of each opt-in.
+    consent_text = models.TextField(_("consent text"))
+    # Sent to each new opt-in on WhatsApp (an approved template without parameters), so people
+    # see there what they signed up for and can answer STOP; none when empty.
+    confirmation_template = models.ForeignKey(
+        "templates_mgmt.MessageTemplate", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"opt-in page {self.key}"

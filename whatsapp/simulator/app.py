@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from whatsapp.simulator import controls, customer, graph, messages, page, template_api, uploads
+from whatsapp.simulator import controls, customer, graph, messages, page, profile, template_api, uploads
 from whatsapp.simulator.config import SimulatorConfig
 from whatsapp.simulator.errors import GraphError, graph_error_response, object_not_found
 from whatsapp.simulator.faults import FaultInjection
@@ -30,6 +30,8 @@ def create_app(config: SimulatorConfig, *, state: SimulatorState | None = None) 
         Route("/_sim/messages", messages.sent_messages, methods=["GET"]),
         Route("/_sim/config", controls.simulator_config, methods=["GET", "POST"]),
         Route("/_sim/numbers/{phone_number_id}", controls.number_settings, methods=["GET", "POST"]),
+        Route("/_sim/numbers/{phone_number_id}/details", profile.number_details, methods=["GET", "POST"]),
+        Route(profile.PICTURE_PATH, profile.profile_picture, methods=["GET"]),
         Route("/_sim/not_on_whatsapp", controls.not_on_whatsapp, methods=["GET", "POST", "DELETE"]),
         Route("/_sim/templates", controls.templates, methods=["GET", "POST", "DELETE"]),
         Route("/_sim/templates/review", controls.template_review, methods=["GET", "POST"]),
@@ -41,6 +43,11 @@ def create_app(config: SimulatorConfig, *, state: SimulatorState | None = None) 
         Route(ATTACHMENTS_PATH, graph.download_media, methods=["GET"]),
         Route("/{version}/{phone_number_id}/messages", messages.messages, methods=["POST"]),
         Route("/{version}/{phone_number_id}/media", graph.upload_media, methods=["POST"]),
+        Route(
+            "/{version}/{phone_number_id}/whatsapp_business_profile",
+            profile.business_profile,
+            methods=["GET", "POST"],
+        ),
         Route(
             "/{version}/{waba_id}/message_templates",
             template_api.message_templates,
@@ -67,8 +74,8 @@ def create_app(config: SimulatorConfig, *, state: SimulatorState | None = None) 
 
 
 async def graph_node(request: Request) -> Response:
-    """`/{version}/{id}` names an upload session, a template or a media object: Graph tells them
-    apart by the id, and so does the simulator."""
+    """`/{version}/{id}` names an upload session, a template, a media object or a phone number: Graph
+    tells them apart by the id; the simulator, which takes any phone number id, by the `fields` asked for."""
     object_id = request.path_params["object_id"]
     if object_id.startswith("upload:"):
         return await uploads.upload_session(request)
@@ -78,6 +85,8 @@ async def graph_node(request: Request) -> Response:
     if request.method == "POST":
         graph.authorize(request)
         raise object_not_found(object_id, request.method)
+    if profile.asks_for_phone_number(request) and state.media(object_id) is None:
+        return await profile.phone_number(request)
     return await graph.media(request)
 
 

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from whatsapp.simulator.business_profiles import BusinessProfileStore
 from whatsapp.simulator.faults import FaultStore
 from whatsapp.simulator.rules import SendLimits, SlidingWindow, rate_limit_code
 from whatsapp.simulator.templates import TemplateStore
@@ -79,6 +80,7 @@ class UploadedFile:
     file_name: str
     mime_type: str
     size: int
+    data: bytes = field(default=b"", repr=False)
 
 
 class UploadOffsetError(ValueError):
@@ -165,6 +167,7 @@ class SimulatorState:
         self._sends_per_number = SlidingWindow()
         self._sends_per_pair = SlidingWindow()
         self.templates = TemplateStore()
+        self.business_profiles = BusinessProfileStore()
         self._upload_sessions: dict[str, UploadSession] = {}
         self._uploaded_files: dict[str, UploadedFile] = {}
         self.faults = FaultStore()
@@ -381,6 +384,7 @@ class SimulatorState:
                     file_name=session.file_name,
                     mime_type=session.file_type,
                     size=session.file_length,
+                    data=session.received,
                 )
             return copy.copy(session)
 
