@@ -569,6 +569,7 @@ class ActivityKind(models.TextChoices):
     LABELLED = "labelled", _("Label added")
     UNLABELLED = "unlabelled", _("Label removed")
     WINDOW_CLOSED = "window_closed", _("Window closed")
+    HANDOVER = "handover", _("Handed over by the bot")
 
 
 class Activity(TenantOwnedModel):
@@ -650,3 +651,147 @@ class AutoAssignment(TenantOwnedModel):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     updated_at = models.DateTimeField(default=timezone.now)
+
+
+# Opening hours and automation: the bot's rules (data, evaluated by inbox.automation.policy) and
+# what it remembers of each conversation.
+
+
+class OpeningHoursSetting(TenantOwnedModel):
+    """A number's opening hours and holidays, or (no channel) the workspace's default.
+    Read through `inbox.hours`, which turns a row into plain values."""
+
+    channel = models.OneToOneField(Channel, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    timezone_name = models.CharField(max_length=64, default="UTC")
+    # [{"weekday": 0, "opens": "09:00", "closes": "17:00"}, …], wall-clock times in that time zone.
+    intervals = models.JSONField(default=list, blank=True)
+    holidays = ArrayField(models.DateField(), default=list, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["tenant"], condition=Q(channel__isnull=True), name="opening_hours_one_default"
+            ),
+        ]
+
+
+class AutomationSettings(TenantOwnedModel):
+    """A workspace's bot: what it says when, and when it hands over to the team."""
+
+    enabled = models.BooleanField(default=False)
+    # Sent to a contact writing for the first time; blank: no greeting.
+    greeting = models.TextField(blank=True)
+    # Sent outside opening hours (once per conversation a day); {next_opening} is filled in.
+    away_message = models.TextField(blank=True)
+    # Sent when the bot did not understand, before it gives up.
+    fallback_reply = models.TextField(blank=True)
+    # Words that hand the conversation to a person at once.
+    handover_keywords = ArrayField(models.CharField(max_length=40), default=list, blank=True)
+    handover_reply = models.TextField(blank=True)
+    # Unrecognised answers in a row before the conversation goes to the team.
+    max_misunderstandings = models.PositiveSmallIntegerField(default=2)
+    # "" (none), "buttons" or "list"; its options: [{"id", "title", "reply", "handover"}].
+    menu_kind = models.CharField(max_length=8, blank=True)
+    menu_text = models.TextField(blank=True)
+    menu_button = models.CharField(max_length=20, blank=True)
+    menu_options = models.JSONField(default=list, blank=True)
+    # An external bot answering instead of the rules: the message is POSTed there, signed.
+    external_bot_url = models.URLField(max_length=500, blank=True)
+    external_bot_secret = models.CharField(max_length=64, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints: ClassVar = [models.UniqueConstraint(fields=["tenant"], name="automation_settings_per_tenant")]
+
+
+class AnswerMatch(models.TextChoices):
+    EXACT = "exact", _("is exactly")
+    CONTAINS = "contains", _("contains")
+    REGEX = "regex", _("matches the regular expression")
+
+
+class AutomationAnswer(TenantOwnedModel):
+    """A keyword or FAQ answer: a customer's message that matches `pattern` gets `reply`."""
+
+    match = models.CharField(max_length=8, choices=AnswerMatch.choices, default=AnswerMatch.CONTAINS)
+    pattern = models.CharField(max_length=200)
+    # The customer's language it is for ("" any): among several matches, the conversation's language wins.
+    language = models.CharField(max_length=8, blank=True)
+    reply = models.TextField(max_length=4096)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.match} {self.pattern!r}"
+
+
+class BotConversation(TenantOwnedModel):
+    """What the bot remembers of one conversation."""
+
+    conversation = models.OneToOneField(Conversation, on_delete=models.CASCADE, related_name="+")
+    misunderstood = models.PositiveSmallIntegerField(default=0)
+    # The customer's language as the answers they matched told it.
+    language = models.CharField(max_length=8, blank=True)
+    away_sent_at = models.DateTimeField(null=True, blank=True)
+    # Set once the bot gave the conversation to the team: it stays silent until resolved.
+    handed_over_at = models.DateTimeField(null=True, blank=True)
+    handover_reason = models.CharField(max_length=20, blank=True)
+    # The last customer message the bot handled: each is handled once.
+    last_message = models.ForeignKey(Message, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    updated_at = models.DateTimeField(default=timezone.now)
+
+
+# Outbound event webhooks: tenants' own systems subscribe to events; each event becomes a
+# delivery, retried with backoff for a day, with every attempt logged.
+
+
+class EventSubscription(TenantOwnedModel):
+    """A tenant's endpoint and the event types it receives, signed with its own secret."""
+
+    url = models.URLField(max_length=500)
+    description = models.CharField(max_length=120, blank=True)
+    event_types = ArrayField(models.CharField(max_length=40), default=list)
+    secret = models.CharField(max_length=64)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class DeliveryState(models.TextChoices):
+    PENDING = "pending", _("Retrying")
+    DELIVERED = "delivered", _("Delivered")
+    FAILED = "failed", _("Gave up")
+
+
+class EventDelivery(TenantOwnedModel):
+    """One event for one subscription: the exact JSON sent (so a redelivery sends the same)."""
+
+    subscription = models.ForeignKey(EventSubscription, on_delete=models.CASCADE, related_name="+")
+    event_id = models.CharField(max_length=40)
+    event_type = models.CharField(max_length=40)
+    payload = models.JSONField()
+    state = models.CharField(max_length=10, choices=DeliveryState.choices, default=DeliveryState.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes: ClassVar = [
+            models.Index(fields=["tenant", "subscription", "-created_at"], name="event_delivery_log"),
+            models.Index(fields=["next_attempt_at"], condition=Q(state="pending"), name="event_delivery_due"),
+        ]
+
+
+class EventDeliveryAttempt(TenantOwnedModel):
+    """One POST of a delivery: what the endpoint answered (or why it could not be reached)."""
+
+    delivery = models.ForeignKey(EventDelivery, on_delete=models.CASCADE, related_name="+")
+    attempted_at = models.DateTimeField()
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    error = models.CharField(max_length=300, blank=True)
+    response_body = models.TextField(blank=True)
+    duration_ms = models.PositiveIntegerField(default=0)

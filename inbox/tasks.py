@@ -4,6 +4,8 @@ from celery import shared_task
 from django.utils import timezone
 
 from accounts.tenancy import tenant_scope
+from inbox.automation.tasks import automation_run_task  # noqa: F401 (registers the bot's task with Celery)
+from inbox.hooks.tasks import event_deliveries_sweep, event_delivery_send  # noqa: F401 (registers them too)
 from inbox.services import broadcasts
 from inbox.services.conversations import conversations_unsnooze_due
 from inbox.services.window_clock import window_clock as run_window_clock

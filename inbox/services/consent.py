@@ -27,6 +27,7 @@ from inbox.consent import (
     MAX_KEYWORDS,
     MAX_PROOF_LENGTH,
 )
+from inbox.hooks.services import events_publish
 from inbox.models import ConsentEvent, ConsentKind, ConsentScope, ConsentSettings, ConsentSource, Contact
 from inbox.policy import normalize_keyword
 
@@ -155,6 +156,17 @@ def consent_record(
         ip=ip,
         occurred_at=occurred_at,
     )
+    events_publish(
+        tenant_id=tenant_id,
+        events=[
+            (
+                "contact.opted_in" if kind == ConsentKind.OPT_IN else "contact.opted_out",
+                {"contact_id": contact.pk, "wa_id": contact.wa_id, "scope": scope, "source": source,
+                 "occurred_at": occurred_at.isoformat()},
+            )
+        ],
+        now=timezone.now(),
+    )  # fmt: skip
     if actor is not None:
         audit_record(
             actor=actor,

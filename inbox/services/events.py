@@ -6,8 +6,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from inbox.events import publish_on_commit
+from inbox.hooks.policy import LIVE_EVENT_TYPES
+from inbox.hooks.services import events_publish
 from inbox.models import EventSequence, TenantEvent
 
 
@@ -43,5 +46,11 @@ def events_emit(*, sequence: EventSequence, events: list[Event]) -> list[TenantE
     publish_on_commit(
         tenant_id=sequence.tenant_id,
         events=[{"seq": row.seq, "type": row.type, **row.payload} for row in rows],
+    )
+    # Tenants' own systems subscribed to some of them (outbound event webhooks).
+    events_publish(
+        tenant_id=sequence.tenant_id,
+        events=[(row.type, row.payload) for row in rows if row.type in LIVE_EVENT_TYPES],
+        now=timezone.now(),
     )
     return rows

@@ -23,6 +23,7 @@ from accounts.errors import ServiceError
 from accounts.models import Role
 from accounts.services import Actor
 from inbox import policy
+from inbox.automation.services import automation_schedule
 from inbox.incoming import IncomingMessage, IncomingReceipt
 from inbox.models import (
     MEDIA_TYPES,
@@ -101,6 +102,7 @@ def inbound_store(
     opt_out_events, confirmations = _honour_opt_out_keywords(tenant_id, stored)
     events_emit(sequence=sequence, events=events + opt_out_events)
     _confirm_opt_outs(confirmations, now=now)
+    automation_schedule(tenant_id=tenant_id, message_ids=result.created_message_ids)
     return result
 
 

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from accounts.errors import ConflictError, ServiceError
 from accounts.models import Role, Tenant
 from accounts.services import Actor, audit_record, notify_members, require_role
+from inbox.hooks.services import events_publish
 from templates_mgmt import policy
 from templates_mgmt import services as templates
 from templates_mgmt.models import MessageTemplate, TemplateEvent, TemplateEventKind, TemplateEventSource, TemplateStatus
@@ -293,6 +294,12 @@ def status_update_received(update: PlatformUpdate) -> None:
         template=template, status=status, source=TemplateEventSource.WEBHOOK, occurred_at=occurred_at,
         reason=reason, detail=detail,
     )  # fmt: skip
+    if changed:
+        template_event = {"template_id": template.pk, "name": template.name, "language": template.language,
+                          "status": status, "reason": reason}  # fmt: skip
+        events_publish(
+            tenant_id=template.tenant_id, events=[("template.status", template_event)], now=datetime.now(UTC)
+        )
     if changed and status in _NEWS:
         title = _NEWS[status] % {"name": template.name, "language": template.language}
         body = policy.status_explanation(status=status, reason=reason, detail=detail)
