@@ -5,6 +5,7 @@ the media through the Graph client, and the tenant's channel group hears about i
 from __future__ import annotations
 
 import base64
+import json
 import time
 from collections.abc import Callable
 from typing import Any
@@ -67,10 +68,10 @@ def test_a_customer_message_travels_from_phone_to_inbox(
 
     message = wait_for(stored)
     assert message.text == "Ist meine Bestellung unterwegs?"
-    published = async_to_sync(layer.receive)(channel)
-    assert [event["type"] for event in published["events"]] == ["message.created", "conversation.updated"]
-    assert published["events"][0]["message"]["id"] == message.pk
-    assert published["events"][1]["seq"] == published["events"][0]["seq"] + 1
+    published = json.loads(async_to_sync(layer.receive)(channel)["frame"])
+    assert [event["type"] for event in published] == ["message.created", "conversation.updated"]
+    assert published[0]["message"]["id"] == message.pk
+    assert published[1]["seq"] == published[0]["seq"] + 1
 
     photo = httpx.post(
         f"{simulator.url}/_sim/inbound",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -192,6 +193,7 @@ def test_statuses_come_sent_delivered_read_signed_with_callback_data_and_pmp_pri
     client: GraphClient,
     receiver: WebhookReceiver,
 ) -> None:
+    simulator.clock.offset = BEFORE_SERVICE_CHARGED - time.time()
     customer_writes(simulator)
 
     result = client.send_message(PHONE_NUMBER_ID, text(biz_opaque_callback_data="ticket-42"))
@@ -226,6 +228,20 @@ def test_statuses_stop_at_delivered_when_the_customer_does_not_read(
     assert [s["status"] for s in receiver.statuses() if s["id"] == result.message_id] == ["sent", "delivered"]
 
 
+def test_from_october_2026_service_messages_are_charged(
+    simulator: RunningSimulator,  # noqa: F811
+    client: GraphClient,
+    receiver: WebhookReceiver,
+) -> None:
+    simulator.clock.offset = AFTER_SERVICE_CHARGED - time.time()
+    customer_writes(simulator)
+
+    result = client.send_message(PHONE_NUMBER_ID, text())
+
+    sent = statuses_of(receiver, result.message_id, 1)[0]
+    assert sent["pricing"] == {"billable": True, "pricing_model": "PMP", "type": "regular", "category": "service"}
+
+
 def test_a_message_read_on_arrival_skips_delivered_and_read_carries_the_pricing(
     simulator: RunningSimulator,  # noqa: F811
     client: GraphClient,
@@ -241,22 +257,30 @@ def test_a_message_read_on_arrival_skips_delivered_and_read_carries_the_pricing(
     assert sent["pricing"] == read["pricing"]
 
 
+# Sent on 15 Sep 2026 or 15 Oct 2026: either side of the day service and in-window utility became charged.
+BEFORE_SERVICE_CHARGED = datetime(2026, 9, 15, 12, tzinfo=UTC).timestamp()
+AFTER_SERVICE_CHARGED = datetime(2026, 10, 15, 12, tzinfo=UTC).timestamp()
+
+
 @pytest.mark.parametrize(
     ("sent", "pricing_type"),
     [
-        (("UTILITY", "inside the window"), "free_customer_service"),
-        (("UTILITY", "outside the window"), "regular"),
-        (("MARKETING", "inside the window"), "regular"),
+        (("UTILITY", "inside the window", BEFORE_SERVICE_CHARGED), "free_customer_service"),
+        (("UTILITY", "outside the window", BEFORE_SERVICE_CHARGED), "regular"),
+        (("MARKETING", "inside the window", BEFORE_SERVICE_CHARGED), "regular"),
+        (("UTILITY", "inside the window", AFTER_SERVICE_CHARGED), "regular"),
+        (("MARKETING", "inside the window", AFTER_SERVICE_CHARGED), "regular"),
     ],
 )
-def test_templates_are_priced_by_category_and_window(
+def test_templates_are_priced_by_category_window_and_date(
     simulator: RunningSimulator,  # noqa: F811
     client: GraphClient,
     receiver: WebhookReceiver,
-    sent: tuple[str, str],
+    sent: tuple[str, str, float],
     pricing_type: str,
 ) -> None:
-    category, window = sent
+    category, window, at = sent
+    simulator.clock.offset = at - time.time()
     sim_post(simulator, "/_sim/templates", {**ORDER_SHIPPED, "category": category})
     if window == "inside the window":
         customer_writes(simulator)

@@ -82,7 +82,9 @@ def _send(
     if wa_id:
         state.stop_typing(phone_number_id=phone_number_id, wa_id=wa_id)
     failure_code = UNDELIVERABLE if not on_whatsapp else CLOSED_WINDOW if window_rule_applies else None
-    pricing = rules.pricing(template_category=template.category if template else None, window_open=window_open)
+    pricing = rules.pricing(
+        template_category=template.category if template else None, window_open=window_open, now=state.now()
+    )
     timing = copy.copy(config.statuses)
     steps = statuses.plan(timing, kind=send.kind, pricing=pricing, failure_code=failure_code)
     statuses.start(request.app, message, steps, config=config, state=state, duplicate=timing.duplicate)

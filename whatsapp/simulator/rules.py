@@ -6,9 +6,12 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Hashable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 WINDOW_SECONDS = 24 * 3600
+# From this moment service messages and utility templates inside the window are charged (§9).
+SERVICE_CHARGED_FROM = datetime(2026, 10, 1, tzinfo=UTC).timestamp()
 THROUGHPUT_SECONDS = 1.0
 
 # Error codes of §4.1.
@@ -71,14 +74,15 @@ def rate_limit_code(
     return None
 
 
-def pricing(*, template_category: str | None, window_open: bool) -> dict[str, Any]:
+def pricing(*, template_category: str | None, window_open: bool, now: float) -> dict[str, Any]:
     """The per-message pricing (PMP) object of a status webhook (§3, §9).
 
-    Service (non-template) messages are free; utility templates are free inside an open window;
-    every other template is charged.
+    Until 1 Oct 2026 service (non-template) messages are free and utility templates are free
+    inside an open window; from then on both are charged too (§9, Meta's 1 Jul 2026 notice).
+    Every other template is charged.
     """
     category = template_category.lower() if template_category else "service"
-    free = category == "service" or (category == "utility" and window_open)
+    free = now < SERVICE_CHARGED_FROM and (category == "service" or (category == "utility" and window_open))
     return {
         "billable": not free,
         "pricing_model": "PMP",
