@@ -3,12 +3,17 @@ from django.urls import include, path
 
 from frontend.views import (
     auth,
+    automation,
+    billing,
     broadcasts,
     consent,
+    event_webhooks,
     inbox,
     inbox_list,
     notifications,
     numbers,
+    profile,
+    reach,
     reports,
     settings,
     team_setup,
@@ -55,6 +60,13 @@ tenant_urlpatterns = [
     path("settings/numbers/<int:number_id>/", numbers.number_detail, name="settings_number"),
     path("settings/numbers/<int:number_id>/disable/", numbers.number_disable, name="settings_number_disable"),
     path("settings/numbers/<int:number_id>/enable/", numbers.number_enable, name="settings_number_enable"),
+    path("settings/numbers/<int:number_id>/profile/", profile.profile_page, name="settings_number_profile"),
+    path("settings/numbers/<int:number_id>/profile/sync/", profile.profile_sync, name="settings_number_profile_sync"),
+    path(
+        "settings/numbers/<int:number_id>/profile/photo/", profile.profile_photo, name="settings_number_profile_photo"
+    ),
+    path("settings/numbers/<int:number_id>/reach/", reach.reach_page, name="settings_number_reach"),
+    path("settings/numbers/<int:number_id>/reach/qr/", reach.reach_qr, name="settings_number_qr"),
     path("settings/consent/", consent.consent_settings, name="settings_consent"),
     path("settings/api-keys/", settings.api_keys, name="settings_api_keys"),
     path("settings/api-keys/<int:api_key_id>/revoke/", settings.api_key_revoke, name="settings_api_key_revoke"),
@@ -78,11 +90,29 @@ tenant_urlpatterns = [
     ),
     path("settings/assignment/", team_setup.assignment, name="settings_assignment"),
     path("settings/assignment/<int:channel_id>/", team_setup.assignment_channel, name="settings_assignment_channel"),
+    path("settings/hours/", automation.hours, name="settings_hours"),
+    path("settings/hours/<int:channel_id>/", automation.hours_channel, name="settings_hours_channel"),
+    path("settings/hours/<int:channel_id>/clear/", automation.hours_channel_clear, name="settings_hours_channel_clear"),
+    path("settings/bot/", automation.bot, name="settings_bot"),
+    path("settings/bot/answers/", automation.answer_add, name="settings_bot_answer_add"),
+    path("settings/bot/answers/<int:answer_id>/", automation.answer_edit, name="settings_bot_answer"),
+    path("settings/bot/answers/<int:answer_id>/delete/", automation.answer_delete, name="settings_bot_answer_delete"),
+    path("settings/webhooks/", event_webhooks.webhooks, name="settings_webhooks"),
+    path("settings/webhooks/<int:subscription_id>/", event_webhooks.webhook_detail, name="settings_webhook"),
+    path(
+        "settings/webhooks/<int:subscription_id>/delete/", event_webhooks.webhook_delete, name="settings_webhook_delete"
+    ),
+    path(
+        "settings/webhooks/<int:subscription_id>/deliveries/<int:delivery_id>/redeliver/",
+        event_webhooks.webhook_redeliver,
+        name="settings_webhook_redeliver",
+    ),
     path("preferences/", settings.preferences, name="preferences"),
     path("reports/", reports.report_page, name="reports"),
     path("contacts/import/", consent.contacts_import, name="contacts_import"),
     path("broadcasts/", broadcasts.broadcast_list, name="broadcasts"),
     path("broadcasts/new/", broadcasts.broadcast_new, name="broadcast_new"),
+    path("broadcasts/estimate/", billing.broadcast_estimate, name="broadcast_estimate"),
     path("broadcasts/<int:broadcast_id>/", broadcasts.broadcast_detail, name="broadcast"),
     path("broadcasts/<int:broadcast_id>/cancel/", broadcasts.broadcast_cancel, name="broadcast_cancel"),
     path("templates/", templates.template_list, name="templates"),
@@ -97,15 +127,18 @@ tenant_urlpatterns = [
     path("templates/<int:template_id>/delete/", templates.template_delete, name="template_delete"),
     path("templates/<int:template_id>/duplicate/", templates.template_duplicate, name="template_duplicate"),
     path("notifications/", notifications.notification_list, name="notifications"),
+    path("billing/", billing.usage_page, name="billing_usage"),
+    path("billing/reconciliation/", billing.reconciliation_page, name="billing_reconciliation"),
+    path("billing/budget/", billing.budget_update, name="billing_budget"),
+    path("billing/plan/", billing.plan_update, name="billing_plan"),
+    path("billing/rate-card/", billing.rate_card_upload, name="billing_rate_card"),
 ]
 
 account_urlpatterns = [
-    path(
-        "login/",
-        auth_views.LoginView.as_view(template_name="frontend/auth/login.html", redirect_authenticated_user=True),
-        name="login",
-    ),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("login/", auth.LoginView.as_view(), name="login"),
+    path("login/code/", auth.login_two_factor, name="login_two_factor"),
+    path("logout/", auth.LogoutView.as_view(), name="logout"),
+    path("two-factor/", auth.two_factor_setup, name="two_factor_setup"),
     path("signup/", auth.sign_up, name="signup"),
     path("workspaces/", auth.workspaces, name="workspaces"),
     path(
@@ -122,11 +155,7 @@ account_urlpatterns = [
         auth_views.PasswordResetDoneView.as_view(template_name="frontend/auth/password_reset_sent.html"),
         name="password_reset_done",
     ),
-    path(
-        "reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(template_name="frontend/auth/password_reset_confirm.html"),
-        name="password_reset_confirm",
-    ),
+    path("reset/<uidb64>/<token>/", auth.PasswordResetConfirmView.as_view(), name="password_reset_confirm"),
     path(
         "reset/done/",
         auth_views.PasswordResetCompleteView.as_view(template_name="frontend/auth/password_reset_complete.html"),
@@ -138,5 +167,6 @@ urlpatterns = [
     path("", auth.home, name="home"),
     path("accounts/", include(account_urlpatterns)),
     path("invitations/<str:token>/", auth.invitation_accept, name="invitation_accept"),
+    path("join/<str:key>/", reach.opt_in_public, name="opt_in_page"),
     path("t/<slug:tenant_slug>/", include(tenant_urlpatterns)),
 ]

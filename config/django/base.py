@@ -25,6 +25,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "csp",
     "accounts",
     "inbox",
     "whatsapp",
@@ -35,6 +36,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # The browser's language (Accept-Language) for anyone signed out; LanguageMiddleware
@@ -75,6 +77,9 @@ DATABASES = {"default": env.db("DATABASE_URL", default="postgres://postgres@127.
 DATABASES["default"]["OPTIONS"] = {
     "pool": {"min_size": 1, "max_size": env.int("DATABASE_POOL_SIZE", default=10), "timeout": 10}
 }
+# With the pool, a health check makes each connection be tested as it is taken: after a
+# PostgreSQL restart the dead ones are replaced instead of failing one request each.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
@@ -118,7 +123,41 @@ LOGOUT_REDIRECT_URL = "login"
 PASSWORD_RESET_TIMEOUT = int(timedelta(hours=3).total_seconds())
 INVITATION_TTL = timedelta(days=env.int("INVITATION_TTL_DAYS", default=7))
 
-SESSION_COOKIE_AGE = int(timedelta(days=14).total_seconds())
+# Sessions end this long after sign-in, whatever happens in between (a working day by default).
+SESSION_COOKIE_AGE = int(timedelta(hours=env.int("SESSION_HOURS", default=12)).total_seconds())
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+# Pages send the token from the form's hidden field (inbox.js reads it there), never from the cookie.
+CSRF_COOKIE_HTTPONLY = True
+CSRF_FAILURE_VIEW = "frontend.views.errors.csrf_failure"
+# Failed sign-ins tolerated per hour before further attempts are refused unchecked: per
+# account (stops guessing one person's password) and per client address (stops spraying many).
+LOGIN_FAILURE_LIMIT_PER_ACCOUNT = env.int("LOGIN_FAILURE_LIMIT_PER_ACCOUNT", default=20)
+LOGIN_FAILURE_LIMIT_PER_IP = env.int("LOGIN_FAILURE_LIMIT_PER_IP", default=100)
+
+# Security headers (SecurityMiddleware's defaults stand: nosniff, Referrer-Policy same-origin,
+# Cross-Origin-Opener-Policy same-origin; XFrameOptionsMiddleware: DENY).
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+# No inline scripts anywhere: every script is a static file. Styles may be inline (htmx adds
+# its indicator style; a few templates set widths), which can't run code.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "media-src": ["'self'", "blob:"],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 LANGUAGE_CODE = "en"
 # The same as accounts.models.Language (a test holds them equal).
@@ -217,12 +256,23 @@ CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TIMEZONE = "UTC"
+# The safety net for lost wake-ups (Redis down or flushed, a worker killed): every period, beat
+# re-drives webhook events and outbox entries left waiting longer than one period.
+WHATSAPP_SWEEP_SECONDS = env.int("WHATSAPP_SWEEP_SECONDS", default=30)
+# A send still `sending` after this long lost its worker (it becomes `uncertain`); an uncertain
+# send is sent again when no receipt carrying its callback data came within the second delay.
+WHATSAPP_SENDING_STALE_SECONDS = env.int("WHATSAPP_SENDING_STALE_SECONDS", default=120)
+WHATSAPP_UNCERTAIN_WAIT_SECONDS = env.int("WHATSAPP_UNCERTAIN_WAIT_SECONDS", default=600)
 CELERY_BEAT_SCHEDULE = {
-    "sweep-webhook-events": {"task": "whatsapp.tasks.webhooks_sweep", "schedule": timedelta(seconds=30)},
-    "sweep-outbox": {"task": "whatsapp.tasks.outbox_sweep", "schedule": timedelta(seconds=30)},
+    "sweep-webhook-events": {
+        "task": "whatsapp.tasks.webhooks_sweep",
+        "schedule": timedelta(seconds=WHATSAPP_SWEEP_SECONDS),
+    },
+    "sweep-outbox": {"task": "whatsapp.tasks.outbox_sweep", "schedule": timedelta(seconds=WHATSAPP_SWEEP_SECONDS)},
     "window-clock": {"task": "inbox.tasks.window_clock", "schedule": timedelta(minutes=1)},
     "unsnooze-conversations": {"task": "inbox.tasks.conversations_unsnooze", "schedule": timedelta(minutes=1)},
     "sweep-broadcasts": {"task": "inbox.tasks.broadcasts_sweep", "schedule": timedelta(minutes=1)},
+    "sweep-event-deliveries": {"task": "inbox.tasks.event_deliveries_sweep", "schedule": timedelta(minutes=1)},
     # Templates made or changed in Meta's manager, and decisions whose webhook was lost.
     "sync-templates": {"task": "whatsapp.tasks.templates_sync", "schedule": timedelta(hours=1)},
     "purge-stale-invitations": {

@@ -11,12 +11,15 @@ from accounts.tenancy import TenantOwnedModel, TenantScopeError, current_tenant_
 GLOBAL_MODELS = {
     "accounts.Tenant": "the tenants themselves",
     "accounts.User": "a person may belong to several tenants; reached through Membership",
+    "accounts.TwoFactorDevice": "a person's second factor, the same in every tenant they belong to",
     "auth.Permission": "Django's permission catalogue, no tenant data",
     "auth.Group": "unused by the product; Django's auth tables",
     "contenttypes.ContentType": "Django's model catalogue",
     "sessions.Session": "a browser session, scoped by its key; tenant chosen per request by URL",
     "whatsapp.WebhookEvent": "stored before routing: which tenant it belongs to is found while processing",
     "whatsapp.DeadLetter": "a webhook item that failed, perhaps before its tenant was known; operators only",
+    "billing.RateCard": "WhatsApp's published prices, shared by all; an owner's own card names its tenant",
+    "billing.RatePrice": "a line of a rate card, reached through its card",
 }
 
 # Unique constraints of tenant-owned models that are global on purpose.
@@ -24,6 +27,7 @@ GLOBAL_UNIQUE_FIELDS = {
     ("whatsapp.WhatsAppNumber", "phone_number_id"): "Meta's number id routes webhooks to exactly one tenant",
     ("accounts.Invitation", "token_hash"): "a secret token names its tenant; lookup is by token alone",
     ("accounts.ApiKey", "key_hash"): "a secret key names its tenant; lookup is by key alone",
+    ("whatsapp.OptInPage", "key"): "the public opt-in page's unguessable key names its tenant; lookup is by key",
 }
 
 

@@ -31,6 +31,7 @@ from inbox.models import (
     Activity,
     Attachment,
     AutoAssignment,
+    AutomationAnswer,
     Broadcast,
     BroadcastRecipient,
     CannedResponse,
@@ -39,6 +40,8 @@ from inbox.models import (
     ConsentSettings,
     Contact,
     Conversation,
+    EventDelivery,
+    EventSubscription,
     Label,
     Message,
     MessageType,
@@ -70,6 +73,8 @@ PUBLIC_ROUTES = {
     "home": "redirects to one of the person's own workspaces",
     "login": "sign-in form",
     "logout": "ends the session",
+    "login_two_factor": "the code step of signing in, for the person who passed the password step",
+    "two_factor_setup": "the signed-in person's own second factor",
     "signup": "creates a new tenant",
     "workspaces": "lists the person's own memberships (tested in test_auth_pages)",
     "password_reset": "form; answers the same whether the address exists or not",
@@ -78,6 +83,7 @@ PUBLIC_ROUTES = {
     "password_reset_complete": "static page",
     "invitation_accept": "the secret token names its tenant (tested in test_auth_pages)",
     "whatsapp_webhook": "Meta's signed events, routed by the phone number id inside them, never by the caller",
+    "opt_in_page": "a number's public opt-in page, found by its unguessable key (tested in test_reach_pages)",
 }
 
 # Pages under /t/<slug>/: the HTTP methods each one answers.
@@ -93,6 +99,11 @@ TENANT_PAGES = {
     "settings_number": ["GET", "POST"],
     "settings_number_disable": ["POST"],
     "settings_number_enable": ["POST"],
+    "settings_number_profile": ["GET", "POST"],
+    "settings_number_profile_sync": ["POST"],
+    "settings_number_profile_photo": ["GET", "POST"],
+    "settings_number_reach": ["GET", "POST"],
+    "settings_number_qr": ["GET"],
     "settings_api_keys": ["GET", "POST"],
     "settings_api_key_revoke": ["POST"],
     "settings_audit_log": ["GET"],
@@ -148,8 +159,25 @@ TENANT_PAGES = {
     "settings_canned_response_delete": ["GET", "POST"],
     "settings_assignment": ["GET"],
     "settings_assignment_channel": ["POST"],
+    "settings_hours": ["GET", "POST"],
+    "settings_hours_channel": ["GET", "POST"],
+    "settings_hours_channel_clear": ["POST"],
+    "settings_bot": ["GET", "POST"],
+    "settings_bot_answer_add": ["POST"],
+    "settings_bot_answer": ["GET", "POST"],
+    "settings_bot_answer_delete": ["POST"],
+    "settings_webhooks": ["GET", "POST"],
+    "settings_webhook": ["GET", "POST"],
+    "settings_webhook_delete": ["POST"],
+    "settings_webhook_redeliver": ["POST"],
     "preferences": ["GET", "POST"],
     "reports": ["GET"],
+    "billing_usage": ["GET"],
+    "billing_reconciliation": ["GET"],
+    "billing_budget": ["POST"],
+    "billing_plan": ["POST"],
+    "billing_rate_card": ["POST"],
+    "broadcast_estimate": ["POST"],
 }
 
 # API routes, authenticated by tenant A's key.
@@ -174,6 +202,10 @@ API_ROUTES = {
     "api_broadcast": ["GET"],
     "api_broadcast_recipients": ["GET"],
     "api_broadcast_cancel": ["POST"],
+    "api_numbers": ["GET"],
+    "api_number_qr": ["GET"],
+    "api_number_profile": ["GET", "POST"],
+    "api_number_profile_sync": ["POST"],
     "api_templates": ["GET", "POST"],
     "api_templates_sync": ["POST"],
     "api_templates_library": ["GET", "POST"],
@@ -188,6 +220,8 @@ API_ROUTES = {
     "api_conversation_labels": ["POST"],
     "api_conversation_unread": ["POST"],
     "api_conversation_notes": ["POST"],
+    "api_usage": ["GET"],
+    "api_usage_estimate": ["POST"],
 }
 
 # WebSocket routes, opened by tenant A's owner.
@@ -292,6 +326,12 @@ def tenants(db: None) -> Tenants:
         actor=actor,
         now=timezone.now(),
     )
+    b_hook = EventSubscription.objects.for_tenant(b).create(
+        tenant=b, url="https://globex.example/hook", event_types=["message.created"], secret="whsec_globex"
+    )
+    b_delivery = EventDelivery.objects.for_tenant(b).create(
+        tenant=b, subscription=b_hook, event_id="evt_globex", event_type="message.created", payload={}
+    )
     return Tenants(
         a=a,
         a_owner=a_owner,
@@ -314,6 +354,11 @@ def tenants(db: None) -> Tenants:
             "canned_response_id": b_canned.pk,
             "activity_id": b_note.pk,
             "channel_id": b_number.channel_id,
+            "answer_id": AutomationAnswer.objects.for_tenant(b)
+            .create(tenant=b, match="contains", pattern="globex", reply="Globex answer")
+            .pk,
+            "subscription_id": b_hook.pk,
+            "delivery_id": b_delivery.pk,
         },
         b_markers=[
             "Globex",

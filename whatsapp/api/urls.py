@@ -1,5 +1,7 @@
 from django.urls import path
 
+from whatsapp.api.estimates import EstimateView
+from whatsapp.api.numbers import NumberListView, NumberProfileSyncView, NumberProfileView, NumberQRView
 from whatsapp.api.templates import (
     ConversationTemplatesView,
     ExampleFileView,
@@ -12,6 +14,11 @@ from whatsapp.api.templates import (
 )
 
 urlpatterns = [
+    path("numbers/", NumberListView.as_view(), name="api_numbers"),
+    path("numbers/<int:number_id>/qr/", NumberQRView.as_view(), name="api_number_qr"),
+    path("numbers/<int:number_id>/profile/", NumberProfileView.as_view(), name="api_number_profile"),
+    path("numbers/<int:number_id>/profile/sync/", NumberProfileSyncView.as_view(), name="api_number_profile_sync"),
+    path("usage/estimate/", EstimateView.as_view(), name="api_usage_estimate"),
     path("templates/", TemplateListView.as_view(), name="api_templates"),
     path("templates/sync/", TemplateSyncView.as_view(), name="api_templates_sync"),
     path("templates/library/", LibraryView.as_view(), name="api_templates_library"),
