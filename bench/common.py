@@ -68,7 +68,7 @@ def asgi_server(environ: dict[str, str], *, workers: int = 1) -> Iterator[str]:
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "config.asgi:application", "--port", str(port), "--lifespan", "off",
-         "--no-access-log", "--log-level", "warning", "--workers", str(workers)],
+         "--no-access-log", "--log-level", "warning", "--workers", str(workers), "--timeout-graceful-shutdown", "5"],
         cwd=PROJECT_DIR, env=environ,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
