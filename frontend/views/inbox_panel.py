@@ -30,6 +30,7 @@ from accounts.access import TenantRequest, actor_for
 from accounts.errors import ServiceError
 from accounts.models import Role
 from accounts.policy import role_includes
+from billing import policy as pricing
 from inbox import policy, selectors
 from inbox.models import ConsentEvent, Contact, Conversation, Label, Team
 from inbox.policy import ConsentState, NextMessageCost, ServiceWindow
@@ -72,6 +73,8 @@ class Panel:
     team: Team | None
     # Whether the viewer may change the assignee (see inbox.policy.assignment_refusal).
     may_reassign: bool
+    # Whether WhatsApp charges replies in the window too (per-message pricing from 1 Oct 2026).
+    service_charged: bool
     snooze_presets: tuple[str, ...] = policy.SNOOZE_PRESETS
 
 
@@ -113,6 +116,7 @@ def panel_for(request: TenantRequest, conversation: Conversation) -> Panel:
         teams=[TeamOption(team, [by_id[pk] for pk in team_members[team.pk] if pk in by_id]) for team in teams],
         team=next((team for team in teams if team.pk == conversation.team_id), None),
         may_reassign=refusal is None,
+        service_charged=not pricing.regime_at(now).service_free,
     )
 
 

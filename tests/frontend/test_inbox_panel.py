@@ -92,7 +92,8 @@ def test_the_panel_shows_the_contact_window_cost_consent_and_history(world, chan
     assert page.lstrip().startswith('<div id="conversation-panel"')  # a fragment, not a page
     for text in (
         "Maria Souza", "+4915123456789", "Mari ☕",
-        "open", "left)", "Service",
+        # Since 1 Oct 2026 WhatsApp charges replies in the window too (per-message pricing).
+        "open", "left)", "Service", "Replies are charged at the market's utility rate",
         "Opted in", "since 5 Jan 2025", "No marketing", "since 1 Feb 2025", "History (2 changes)",
         "Ticked “WhatsApp updates” at checkout",
         "Started 24 Dec 2024", f'href="/t/acme/inbox/{earlier.pk}/"',
