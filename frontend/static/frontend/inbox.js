@@ -193,6 +193,8 @@
     switch (event.type) {
       case "message.created": {
         const message = event.message || {};
+        // A reaction is shown on its target (message.reaction), not as a message of the thread.
+        if (message.type === "reaction") break;
         if (message.conversation_id === open) upsertMessage(message.id, message.direction === "out");
         if (message.direction === "in") {
           if (!replay) waitInbound(message);
