@@ -24,11 +24,6 @@ class Role(models.TextChoices):
     OWNER = "owner", _("Owner")
 
 
-class Plan(models.TextChoices):
-    # Placeholder until billing defines plans and their limits.
-    TRIAL = "trial", _("Trial")
-
-
 class DataRegion(models.TextChoices):
     EU = "eu", _("European Union")
     US = "us", _("United States")
@@ -47,7 +42,12 @@ class Tenant(models.Model):
 
     name = models.CharField(_("name"), max_length=120)
     slug = models.SlugField(_("slug"), max_length=60, unique=True)
-    plan = models.CharField(_("plan"), max_length=20, choices=Plan.choices, default=Plan.TRIAL)
+    # Company details, for statements (VAT by country, reverse charge with a VAT id) and the
+    # onboarding wizard. Country is ISO 3166-1 alpha-2, upper case; blank until given.
+    legal_name = models.CharField(_("legal name"), max_length=200, blank=True)
+    country = models.CharField(_("country"), max_length=2, blank=True)
+    vat_id = models.CharField(_("VAT number"), max_length=20, blank=True)
+    address = models.TextField(_("address"), blank=True)
     data_region = models.CharField(_("data region"), max_length=8, choices=DataRegion.choices, default=DataRegion.EU)
     # None keeps messages forever.
     message_retention_days = models.PositiveIntegerField(_("message retention (days)"), null=True, blank=True)

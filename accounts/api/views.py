@@ -79,7 +79,6 @@ class TenantOutput(serializers.Serializer[Tenant]):
     id = serializers.IntegerField()
     name = serializers.CharField()
     slug = serializers.SlugField()
-    plan = serializers.CharField()
     data_region = serializers.CharField()
     message_retention_days = serializers.IntegerField(allow_null=True)
     created_at = serializers.DateTimeField()
