@@ -1,4 +1,4 @@
-"""Rate cards, metered billable events and budgets."""
+"""Rate cards, metered billable events, budgets, plan periods and monthly statements."""
 
 from __future__ import annotations
 
@@ -102,6 +102,10 @@ class BillableEvent(TenantOwnedModel):
     price_error = models.CharField(max_length=32, blank=True)
     price_error_message = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # The statement that billed it; a charged event priced or received late goes on the next one.
+    statement = models.ForeignKey(
+        "billing.Statement", on_delete=models.SET_NULL, null=True, blank=True, related_name="events"
+    )
 
     class Meta:
         constraints: ClassVar = [models.UniqueConstraint("tenant", "key", name="billableevent_key_unique")]
@@ -152,3 +156,119 @@ class PlanPeriod(TenantOwnedModel):
 
     def __str__(self) -> str:
         return f"{self.plan} from {self.starts_at}"
+
+
+class StatementImmutableError(Exception):
+    """An issued statement is never changed: corrections are credits on a later statement."""
+
+
+class ImmutableModel(TenantOwnedModel):
+    """Written once, in the issuing transaction; a database trigger refuses any UPDATE as well."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if not self._state.adding:
+            raise StatementImmutableError(f"{type(self).__name__} {self.pk} is issued and can't be changed.")
+        super().save(*args, **kwargs)
+
+
+class Statement(ImmutableModel):
+    """What a tenant owes for a month: plan fees, WhatsApp usage and credits, with VAT. Everything it
+    shows is copied onto it when it is issued (company details, rates), so it reads the same forever."""
+
+    number = models.CharField(max_length=20, unique=True)
+    month = models.DateField()  # its first day
+    issued_at = models.DateTimeField()
+    currency = models.CharField(max_length=3, default="EUR")
+    # The tenant as it was when the statement was issued.
+    legal_name = models.CharField(max_length=200)
+    country = models.CharField(max_length=2, blank=True)
+    vat_id = models.CharField(max_length=20, blank=True)
+    address = models.TextField(blank=True)
+    # Who issues it (name, address, VAT id on lines) and from where.
+    seller = models.TextField()
+    seller_country = models.CharField(max_length=2)
+    vat_treatment = models.CharField(max_length=20)
+    vat_country = models.CharField(max_length=2, blank=True)
+    vat_rate = models.DecimalField(max_digits=5, decimal_places=2)
+    vat_rates_as_of = models.DateField()
+    # WhatsApp's costs are in the rate card's currency: converted at this rate (units per euro).
+    exchange_currency = models.CharField(max_length=3)
+    exchange_rate = models.DecimalField(max_digits=12, decimal_places=6)
+    exchange_rate_day = models.DateField()
+    exchange_rate_source = models.TextField(blank=True)
+    included_messages = models.PositiveIntegerField()
+    net = models.DecimalField(max_digits=12, decimal_places=2)
+    vat = models.DecimalField(max_digits=12, decimal_places=2)
+    total = models.DecimalField(max_digits=12, decimal_places=2)
+
+    class Meta:
+        constraints: ClassVar = [models.UniqueConstraint("tenant", "month", name="statement_one_per_month")]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class LineKind(models.TextChoices):
+    PLAN = "plan", _("Plan")
+    USAGE = "usage", _("WhatsApp")
+    CREDIT = "credit", _("Credit")
+
+
+class StatementLine(ImmutableModel):
+    statement = models.ForeignKey(Statement, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveIntegerField()
+    kind = models.CharField(max_length=10, choices=LineKind.choices)
+    # Plan lines: the plan and its days; usage lines: category, country and the margin applied.
+    plan = models.CharField(max_length=20, blank=True)
+    first_day = models.DateField(null=True, blank=True)
+    days = models.PositiveIntegerField(null=True, blank=True)
+    category = models.CharField(max_length=16, blank=True)
+    country = models.CharField(max_length=2, blank=True)
+    margin = models.DecimalField(max_digits=5, decimal_places=4, null=True, blank=True)
+    quantity = models.PositiveIntegerField(default=1)
+    included = models.PositiveIntegerField(default=0)
+    # WhatsApp's cost in its currency (usage lines), then the euro figures.
+    cost = models.DecimalField(max_digits=14, decimal_places=6, null=True, blank=True)
+    at_cost = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    margin_amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    included_amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    description = models.CharField(max_length=300, blank=True)
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint("tenant", "statement", "position", name="statementline_position_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.amount}"
+
+
+class StatementCredit(TenantOwnedModel):
+    """Money owed back to a tenant (a correction of an issued statement, a goodwill gesture):
+    deducted on the next statement issued, which it then names."""
+
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    reason = models.CharField(max_length=300)
+    granted_at = models.DateTimeField(default=timezone.now)
+    statement = models.ForeignKey(Statement, on_delete=models.SET_NULL, null=True, blank=True, related_name="credits")
+
+    class Meta:
+        constraints: ClassVar = [models.CheckConstraint(condition=models.Q(amount__gt=0), name="credit_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.reason}"
+
+
+class StatementCounter(models.Model):
+    """The last statement number of a year, taken under a row lock in the issuing transaction, so
+    numbers have no gaps: a rolled-back statement gives its number back."""
+
+    year = models.PositiveIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last}"

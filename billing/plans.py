@@ -25,8 +25,9 @@ class Plan:
     # None: no limit.
     seats: int | None
     numbers: int | None
-    # Template messages a month included in the fee (WhatsApp's cost of them still passed through).
-    template_messages: int | None
+    # Template messages a month included in the fee: the statement deducts what the month's first
+    # ones cost (margin included); the rest are passed through.
+    template_messages: int
     # Share added to WhatsApp's cost when it is passed through (0: at cost).
     whatsapp_margin: Decimal
 
@@ -35,7 +36,7 @@ class Plan:
         return (self.whatsapp_margin * 100).normalize()
 
 
-TRIAL = Plan("trial", str(gettext_lazy("Trial")), Decimal(0), "EUR", None, None, None, Decimal(0))
+TRIAL = Plan("trial", str(gettext_lazy("Trial")), Decimal(0), "EUR", None, None, 0, Decimal(0))
 PLANS: tuple[Plan, ...] = (
     # Like the market's cheapest offer: one number, a small team.
     Plan("starter", "Starter", Decimal(90), "EUR", 3, 1, 1_000, Decimal(0)),
@@ -94,6 +95,18 @@ class FeeLine:
     first_day: date
     days: int
     amount: Decimal
+
+
+def plan_in_force(periods: Sequence[tuple[Plan, datetime]], *, at: datetime) -> Plan:
+    """The plan of the latest period started by `at` (the trial before any); `periods` in any order."""
+    started = [period for period in periods if period[1] <= at]
+    return max(started, key=lambda period: period[1])[0] if started else TRIAL
+
+
+def included_template_messages(fees: Sequence[FeeLine], *, month: date) -> int:
+    """The month's included template messages: each plan's, prorated by the days it was in force (rounded down)."""
+    days_in_month = monthrange(month.year, month.month)[1]
+    return sum(line.plan.template_messages * line.days // days_in_month for line in fees)
 
 
 def prorated_fees(periods: Sequence[tuple[Plan, datetime]], *, month: date) -> list[FeeLine]:

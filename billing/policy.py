@@ -12,7 +12,7 @@ import csv
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import StrEnum
 
 import phonenumbers
@@ -464,3 +464,210 @@ def _rate_line(number: int, cells: list[str], errors: list[tuple[int, str]]) -> 
         errors.append((number, "; ".join(problems)))
         return None
     return RateLine(country=country, category=category, price=amount, volume_from=volume_from)
+
+
+# --- statements ---------------------------------------------------------------------------
+
+CENT = Decimal("0.01")
+
+
+def to_cents(amount: Decimal) -> Decimal:
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+class VatTreatment(StrEnum):
+    DOMESTIC = "domestic"  # the seller's country: its rate
+    REVERSE_CHARGE = "reverse_charge"  # another EU country, a business with a VAT id: 0 %, the buyer accounts for it
+    EU_CONSUMER = "eu_consumer"  # another EU country without a VAT id: that country's rate
+    OUTSIDE_EU = "outside_eu"  # not in scope of EU VAT: 0 %
+
+
+@dataclass(frozen=True)
+class VatRates:
+    """Standard VAT rates of the EU countries (percent), as of a date, from a named source."""
+
+    rates: Mapping[str, Decimal]
+    as_of: date
+    source: str
+
+
+@dataclass(frozen=True)
+class VatDecision:
+    treatment: VatTreatment
+    # Whose rate applies ("" when none does) and the rate in percent.
+    country: str
+    rate: Decimal
+
+    def on(self, net: Decimal) -> Decimal:
+        return to_cents(net * self.rate / 100)
+
+
+def vat_decision(*, seller_country: str, buyer_country: str, buyer_vat_id: str, rates: VatRates) -> VatDecision:
+    """The VAT of a statement for a buyer in `buyer_country` (electronically supplied services, EU rules).
+    A buyer whose country we don't know yet is charged as a domestic one: VAT is never left out by default."""
+    seller = seller_country.upper()
+    buyer = (buyer_country or seller).upper()
+    if buyer == seller:
+        return VatDecision(VatTreatment.DOMESTIC, seller, rates.rates[seller])
+    if buyer not in rates.rates:
+        return VatDecision(VatTreatment.OUTSIDE_EU, "", Decimal(0))
+    if buyer_vat_id.strip():
+        return VatDecision(VatTreatment.REVERSE_CHARGE, buyer, Decimal(0))
+    return VatDecision(VatTreatment.EU_CONSUMER, buyer, rates.rates[buyer])
+
+
+def parse_vat_rates(text: str) -> VatRates:
+    """`# source:` and `# as_of: YYYY-MM-DD` lines, then CSV rows `country,rate` (percent).
+    ValueError when malformed."""
+    meta, rows = _data_file(text, header=["country", "rate"])
+    rates = {}
+    for country, rate in rows:
+        if not (len(country) == 2 and country.isalpha()):
+            raise ValueError(f"“{country}” is not a two-letter country code")
+        rates[country.upper()] = Decimal(rate)
+    return VatRates(rates=rates, as_of=date.fromisoformat(meta["as_of"]), source=meta["source"])
+
+
+@dataclass(frozen=True)
+class ExchangeRate:
+    """Units of `currency` per euro published on `day`."""
+
+    day: date
+    currency: str
+    per_eur: Decimal
+    source: str
+
+
+def parse_exchange_rates(text: str) -> list[ExchangeRate]:
+    """A `# source:` line, then CSV rows `day,currency,per_eur`; ValueError when malformed."""
+    meta, rows = _data_file(text, header=["day", "currency", "per_eur"])
+    rates = [
+        ExchangeRate(date.fromisoformat(day), currency.upper(), Decimal(rate), meta["source"])
+        for day, currency, rate in rows
+    ]
+    if any(rate.per_eur <= 0 for rate in rates):
+        raise ValueError("an exchange rate must be above 0")
+    return rates
+
+
+def exchange_rate_for(
+    rates: Iterable[ExchangeRate], *, currency: str, day: date, max_age: timedelta
+) -> ExchangeRate | None:
+    """The latest rate of `currency` published on or before `day`, if it is at most `max_age` old; euros are 1."""
+    if currency == "EUR":
+        return ExchangeRate(day, "EUR", Decimal(1), "")
+    published = [rate for rate in rates if rate.currency == currency and rate.day <= day]
+    latest = max(published, key=lambda rate: rate.day, default=None)
+    return latest if latest is not None and day - latest.day <= max_age else None
+
+
+def _data_file(text: str, *, header: list[str]) -> tuple[dict[str, str], list[list[str]]]:
+    meta: dict[str, str] = {}
+    rows: list[list[str]] = []
+    for raw in text.splitlines():
+        if raw.lstrip().startswith("#"):
+            name, _sep, value = raw.lstrip().lstrip("#").partition(":")
+            meta[name.strip().lower()] = value.strip()
+            continue
+        cells = [cell.strip() for row in csv.reader([raw]) for cell in row]
+        if any(cells):
+            rows.append(cells)
+    if not rows or [cell.lower() for cell in rows[0]] != header:
+        raise ValueError(f"the header must be {','.join(header)}")
+    if not meta.get("source"):
+        raise ValueError("a `# source:` line is required")
+    if any(len(row) != len(header) for row in rows[1:]):
+        raise ValueError(f"every row needs {len(header)} columns")
+    return meta, rows[1:]
+
+
+@dataclass(frozen=True)
+class ChargedUse:
+    """One charged WhatsApp event going on a statement: its cost on the card and the plan's margin
+    in force when it happened."""
+
+    occurred_at: datetime
+    category: Category
+    country: str
+    cost: Decimal  # in the card's currency
+    currency: str
+    margin: Decimal  # share added to the cost (0.2 = 20 %)
+    # A template of the statement's own month: it may be one of the plan's included messages.
+    may_be_included: bool
+
+
+@dataclass(frozen=True)
+class UsageLine:
+    """A statement's WhatsApp line: the charged events of one category, country and margin."""
+
+    category: Category
+    country: str
+    margin: Decimal
+    count: int
+    included: int  # of `count`, covered by the plan's included template messages
+    cost: Decimal  # in the card's currency, as WhatsApp charges it
+    currency: str
+    at_cost: Decimal  # in euros
+    margin_amount: Decimal
+    included_amount: Decimal  # deducted (≥ 0)
+
+    @property
+    def amount(self) -> Decimal:
+        return self.at_cost + self.margin_amount - self.included_amount
+
+
+def usage_lines(uses: Sequence[ChargedUse], *, per_eur: Mapping[str, Decimal], included: int) -> list[UsageLine]:
+    """Group charged events by category, country and margin, converted to euros at `per_eur` (units of
+    each currency per euro). The plan's `included` template messages of the month are the first ones
+    sent: what they cost (margin included) is deducted. Each figure is rounded to cents once."""
+    ordered = sorted(uses, key=lambda use: use.occurred_at)
+    groups: dict[tuple[Category, str, Decimal, str], list[tuple[ChargedUse, bool]]] = {}
+    left = included
+    for use in ordered:
+        is_included = use.may_be_included and left > 0
+        left -= is_included
+        groups.setdefault((use.category, use.country, use.margin, use.currency), []).append((use, is_included))
+    lines = []
+    for (category, country, margin, currency), members in groups.items():
+        rate = per_eur[currency]
+        cost = sum((use.cost for use, _ in members), Decimal(0))
+        included_cost = sum((use.cost for use, is_included in members if is_included), Decimal(0))
+        at_cost = to_cents(cost / rate)
+        lines.append(
+            UsageLine(
+                category=category,
+                country=country,
+                margin=margin,
+                count=len(members),
+                included=sum(is_included for _, is_included in members),
+                cost=cost,
+                currency=currency,
+                at_cost=at_cost,
+                margin_amount=to_cents(at_cost * margin),
+                included_amount=to_cents(included_cost * (1 + margin) / rate),
+            )
+        )
+    order = {category: position for position, category in enumerate(Category)}
+    return sorted(lines, key=lambda line: (order[line.category], line.country, line.margin))
+
+
+@dataclass(frozen=True)
+class StatementTotals:
+    net: Decimal
+    vat: Decimal
+    total: Decimal
+
+
+def statement_totals(
+    *, fees: Sequence[Decimal], usage: Sequence[UsageLine], credits: Sequence[Decimal], vat: VatDecision
+) -> StatementTotals:
+    """Plan fees plus WhatsApp usage, less credits, then VAT on the net. A net below zero (credits
+    larger than the month) stays negative: it is owed to the tenant."""
+    net = sum(fees, Decimal(0)) + sum((line.amount for line in usage), Decimal(0)) - sum(credits, Decimal(0))
+    tax = vat.on(net)
+    return StatementTotals(net=net, vat=tax, total=net + tax)
+
+
+def statement_number(*, year: int, sequence: int) -> str:
+    """Statements are numbered per year without gaps: RLY-2026-000042."""
+    return f"RLY-{year}-{sequence:06d}"

@@ -6,13 +6,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from functools import cache
+from pathlib import Path
 
+from django.conf import settings
 from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import TruncDate
 
 from accounts.models import Invitation, Membership
 from billing import plans, policy
-from billing.models import BillableEvent, Budget, PlanPeriod, RateCard
+from billing.models import BillableEvent, Budget, PlanPeriod, RateCard, Statement, StatementLine
 
 # Share of the budget at which owners and admins are warned.
 BUDGET_WARNING_SHARE = Decimal("0.8")
@@ -249,3 +252,38 @@ def seats_used(*, tenant_id: int, now: datetime) -> int:
         .count()
     )
     return members + invited
+
+
+# --- statements ---------------------------------------------------------------------------
+
+VAT_RATES_FILE = Path(__file__).resolve().parent / "data" / "eu_vat_rates.csv"
+EXCHANGE_RATES_FILE = Path(__file__).resolve().parent / "data" / "exchange_rates.csv"
+
+
+@cache
+def vat_rates() -> policy.VatRates:
+    return policy.parse_vat_rates(VAT_RATES_FILE.read_text(encoding="utf-8"))
+
+
+def exchange_rates() -> list[policy.ExchangeRate]:
+    """The published rates of the file the settings name (read each time: it gains a row a month)."""
+    return policy.parse_exchange_rates(Path(settings.BILLING_EXCHANGE_RATES_FILE).read_text(encoding="utf-8"))
+
+
+def plan_periods(*, tenant_id: int, until: datetime) -> list[tuple[plans.Plan, datetime]]:
+    """The tenant's plan history started before `until`, as (plan, starts_at)."""
+    rows = PlanPeriod.objects.for_tenant(tenant_id).filter(starts_at__lt=until).order_by("starts_at", "id")
+    return [(plans.plan_named(row.plan) or plans.TRIAL, row.starts_at) for row in rows]
+
+
+def statements(*, tenant_id: int) -> list[Statement]:
+    return list(Statement.objects.for_tenant(tenant_id).order_by("-month"))
+
+
+def statement_by_number(*, tenant_id: int, number: str) -> Statement | None:
+    """The tenant's statement with that number (None for another tenant's: the same answer as a missing one)."""
+    return Statement.objects.for_tenant(tenant_id).filter(number=number).first()
+
+
+def statement_lines(*, statement: Statement) -> list[StatementLine]:
+    return list(StatementLine.objects.for_tenant(statement.tenant_id).filter(statement=statement).order_by("position"))

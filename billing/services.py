@@ -1,16 +1,19 @@
-"""Writes of billing: loading and uploading rate cards, metering billable events, budgets."""
+"""Writes of billing: loading and uploading rate cards, metering billable events, budgets, plans and
+monthly statements."""
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,7 +22,18 @@ from accounts.errors import ConflictError, PermissionDeniedError, ServiceError
 from accounts.models import Role, Tenant
 from accounts.services import Actor, audit_record, notify_members, require_role
 from billing import plans, policy, selectors
-from billing.models import BillableEvent, Budget, PlanPeriod, RateCard, RatePrice
+from billing.models import (
+    BillableEvent,
+    Budget,
+    LineKind,
+    PlanPeriod,
+    RateCard,
+    RatePrice,
+    Statement,
+    StatementCounter,
+    StatementCredit,
+    StatementLine,
+)
 
 SHIPPED_CARDS = Path(__file__).resolve().parent / "rate_cards"
 MAX_CARD_BYTES = 1_000_000
@@ -466,3 +480,235 @@ def number_check(*, tenant_id: int, numbers_used: int, now: datetime) -> None:
     refusal = plans.number_refusal(plan, numbers_used=numbers_used)
     if refusal:
         raise ConflictError(refusal, code="number_limit_reached")
+
+
+# --- statements ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IssueReport:
+    issued: list[Statement]
+    # Tenants whose statement of that month existed already, and those that couldn't be issued (why).
+    existing: list[Statement]
+    failed: list[tuple[int, str]]
+
+
+def previous_month(now: datetime) -> date:
+    return (policy.month_of(now) - timedelta(days=1)).replace(day=1)
+
+
+def _charged_events(tenant_id: int, *, before: datetime) -> QuerySet[BillableEvent]:
+    """Charged, priced events not on a statement yet: the month's, and any earlier one priced late."""
+    return BillableEvent.objects.for_tenant(tenant_id).filter(
+        statement__isnull=True, charge=policy.Charge.REGULAR, amount__gt=0, occurred_at__lt=before
+    )
+
+
+def _usd_rate(*, day: date) -> policy.ExchangeRate:
+    rate = policy.exchange_rate_for(
+        selectors.exchange_rates(),
+        currency="USD",
+        day=day,
+        max_age=timedelta(days=settings.BILLING_EXCHANGE_RATE_MAX_AGE_DAYS),
+    )
+    if rate is None:
+        raise ServiceError(
+            _(
+                "No USD exchange rate published in the %(days)d days up to %(day)s: add the ECB reference rate "
+                "to %(file)s, then issue again."
+            )
+            % {
+                "days": settings.BILLING_EXCHANGE_RATE_MAX_AGE_DAYS,
+                "day": day.isoformat(),
+                "file": settings.BILLING_EXCHANGE_RATES_FILE,
+            },
+            code="exchange_rate_missing",
+        )
+    return rate
+
+
+def _next_number(year: int) -> str:
+    """The year's next number, under a row lock held until the statement's transaction ends."""
+    StatementCounter.objects.bulk_create([StatementCounter(year=year)], ignore_conflicts=True)
+    counter = StatementCounter.objects.select_for_update().get(year=year)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return policy.statement_number(year=year, sequence=counter.last)
+
+
+@transaction.atomic
+def statement_issue(*, tenant_id: int, month: date, now: datetime) -> Statement | None:
+    """Issue the tenant's statement of `month` (ended before `now`): the plan fees prorated by day,
+    WhatsApp's charged events (at cost or with the plan's margin, less the plan's included template
+    messages) and open credits, with VAT by the tenant's country. Returns the statement issued
+    before when there is one, and None when there is nothing to bill."""
+    month = month.replace(day=1)
+    start, end = selectors.month_bounds(month)
+    if now < end:
+        raise ServiceError(
+            _("%(month)s is not over yet: its statement is issued from the 1st of the next month.")
+            % {"month": month.strftime("%Y-%m")},
+            code="month_not_over",
+        )
+    # Issuing the same tenant's statement twice at once: the second waits here, then finds the first.
+    tenant = Tenant.objects.select_for_update().get(pk=tenant_id)
+    existing = Statement.objects.for_tenant(tenant_id).filter(month=month).first()
+    if existing is not None:
+        return existing
+    periods = selectors.plan_periods(tenant_id=tenant_id, until=end)
+    fees = plans.prorated_fees(periods, month=month)
+    paid_fees = [fee for fee in fees if fee.plan != plans.TRIAL]
+    events = list(_charged_events(tenant_id, before=end).select_for_update().order_by("occurred_at", "id"))
+    credits = list(
+        StatementCredit.objects.for_tenant(tenant_id)
+        .select_for_update()
+        .filter(statement__isnull=True)
+        .order_by("granted_at", "id")
+    )
+    if not paid_fees and not events and not credits:
+        return None
+    last_day = end.date() - timedelta(days=1)
+    usd = _usd_rate(day=last_day)
+    per_eur = {"USD": usd.per_eur, "EUR": Decimal(1)}
+    unsupported = sorted({event.currency for event in events} - set(per_eur))
+    if unsupported:
+        raise ServiceError(
+            _("WhatsApp costs in %(currencies)s can't be converted to euros yet.")
+            % {"currencies": ", ".join(unsupported)},
+            code="currency_unsupported",
+        )
+    included = plans.included_template_messages(fees, month=month)
+    usage = policy.usage_lines(
+        [
+            policy.ChargedUse(
+                occurred_at=event.occurred_at,
+                category=policy.Category(event.category),
+                country=event.country,
+                cost=event.amount or Decimal(0),
+                currency=event.currency,
+                margin=plans.plan_in_force(periods, at=event.occurred_at).whatsapp_margin,
+                may_be_included=event.category != policy.Category.SERVICE and event.occurred_at >= start,
+            )
+            for event in events
+        ],
+        per_eur=per_eur,
+        included=included,
+    )
+    vat_rates = selectors.vat_rates()
+    vat = policy.vat_decision(
+        seller_country=settings.BILLING_SELLER_COUNTRY,
+        buyer_country=tenant.country,
+        buyer_vat_id=tenant.vat_id,
+        rates=vat_rates,
+    )
+    totals = policy.statement_totals(
+        fees=[fee.amount for fee in paid_fees], usage=usage, credits=[credit.amount for credit in credits], vat=vat
+    )
+    statement = Statement.objects.for_tenant(tenant_id).create(
+        tenant_id=tenant_id,
+        number=_next_number(now.year),
+        month=month,
+        issued_at=now,
+        currency="EUR",
+        legal_name=tenant.legal_name or tenant.name,
+        country=tenant.country,
+        vat_id=tenant.vat_id,
+        address=tenant.address,
+        seller=settings.BILLING_SELLER,
+        seller_country=settings.BILLING_SELLER_COUNTRY.upper(),
+        vat_treatment=vat.treatment,
+        vat_country=vat.country,
+        vat_rate=vat.rate,
+        vat_rates_as_of=vat_rates.as_of,
+        exchange_currency=usd.currency,
+        exchange_rate=usd.per_eur,
+        exchange_rate_day=usd.day,
+        exchange_rate_source=usd.source,
+        included_messages=included,
+        net=totals.net,
+        vat=totals.vat,
+        total=totals.total,
+    )
+    lines = [
+        StatementLine(
+            kind=LineKind.PLAN,
+            plan=fee.plan.code,
+            description=fee.plan.name,
+            first_day=fee.first_day,
+            days=fee.days,
+            amount=fee.amount,
+        )
+        for fee in paid_fees
+    ]
+    lines += [
+        StatementLine(
+            kind=LineKind.USAGE,
+            category=line.category,
+            country=line.country,
+            margin=line.margin,
+            quantity=line.count,
+            included=line.included,
+            cost=line.cost,
+            description=line.currency,
+            at_cost=line.at_cost,
+            margin_amount=line.margin_amount,
+            included_amount=line.included_amount,
+            amount=line.amount,
+        )
+        for line in usage
+    ]
+    lines += [
+        StatementLine(kind=LineKind.CREDIT, description=credit.reason, amount=-credit.amount) for credit in credits
+    ]
+    for position, line in enumerate(lines, start=1):
+        line.tenant_id = tenant_id
+        line.statement = statement
+        line.position = position
+    StatementLine.objects.for_tenant(tenant_id).bulk_create(lines)
+    _charged_events(tenant_id, before=end).filter(pk__in=[event.pk for event in events]).update(statement=statement)
+    StatementCredit.objects.for_tenant(tenant_id).filter(pk__in=[credit.pk for credit in credits]).update(
+        statement=statement
+    )
+    return statement
+
+
+def statements_issue(*, month: date, now: datetime) -> IssueReport:
+    """Issue every tenant's statement of `month`, each in its own transaction: one tenant's problem
+    (e.g. a missing exchange rate) stops only its own. Running it again issues nothing twice."""
+    _start, end = selectors.month_bounds(month.replace(day=1))
+    tenant_ids = (
+        set(PlanPeriod.objects.unscoped().filter(starts_at__lt=end).values_list("tenant_id", flat=True))
+        | set(
+            BillableEvent.objects.unscoped()
+            .filter(statement__isnull=True, charge=policy.Charge.REGULAR, amount__gt=0, occurred_at__lt=end)
+            .values_list("tenant_id", flat=True)
+        )
+        | set(StatementCredit.objects.unscoped().filter(statement__isnull=True).values_list("tenant_id", flat=True))
+    )
+    report = IssueReport(issued=[], existing=[], failed=[])
+    for tenant_id in sorted(tenant_ids):
+        try:
+            statement = statement_issue(tenant_id=tenant_id, month=month, now=now)
+        except ServiceError as error:
+            report.failed.append((tenant_id, error.message))
+            continue
+        if statement is None:
+            continue
+        (report.issued if statement.issued_at == now else report.existing).append(statement)
+    return report
+
+
+@transaction.atomic
+def credit_grant(*, tenant_id: int, amount: str | Decimal, reason: str, now: datetime) -> StatementCredit:
+    """Money owed back to a tenant (by us, the operator): deducted on its next statement."""
+    try:
+        value = Decimal(str(amount).strip())
+    except InvalidOperation:
+        value = Decimal(-1)
+    if not value.is_finite() or value <= 0 or value != round(value, 2) or value > MAX_BUDGET:
+        raise ServiceError(_("A credit is an amount above 0 with at most two decimals."), code="invalid_credit")
+    if not reason.strip():
+        raise ServiceError(_("Say why the credit is given: it is printed on the statement."), code="invalid_credit")
+    return StatementCredit.objects.for_tenant(tenant_id).create(
+        tenant_id=tenant_id, amount=value, reason=reason.strip()[:300], granted_at=now
+    )

@@ -132,6 +132,10 @@ tenant_urlpatterns = [
     path("billing/budget/", billing.budget_update, name="billing_budget"),
     path("billing/plan/", billing.plan_update, name="billing_plan"),
     path("billing/rate-card/", billing.rate_card_upload, name="billing_rate_card"),
+    path("billing/statements/", billing.statements_page, name="billing_statements"),
+    path("billing/statements/<str:number>/", billing.statement_page, name="billing_statement"),
+    path("billing/statements/<str:number>/csv/", billing.statement_csv_download, name="billing_statement_csv"),
+    path("billing/statements/<str:number>/pdf/", billing.statement_pdf_download, name="billing_statement_pdf"),
 ]
 
 account_urlpatterns = [

@@ -51,7 +51,6 @@ class SendFacts:
     last_inbound_at: datetime | None
     consent: ConsentState
     number_active: bool
-    within_plan: bool = True
     # The tenant's monthly WhatsApp budget is not spent yet (or it has none).
     within_budget: bool = True
     # For a template: what we know of it; None when no template has that name and language.
@@ -76,8 +75,6 @@ def _refuse(reason: Refusal, message: str) -> SendDecision:
 def decide_send(facts: SendFacts) -> SendDecision:
     if not facts.number_active:
         return _refuse(Refusal.NUMBER_INACTIVE, "This WhatsApp number is disabled; an admin can enable it again.")
-    if not facts.within_plan:
-        return _refuse(Refusal.NUMBER_INACTIVE, "Your plan's message allowance is used up; the owner can upgrade it.")
     window_open = customer_service_window(last_inbound_at=facts.last_inbound_at, now=facts.now).is_open
     if not facts.is_template:
         return _free_form(facts, window_open=window_open)

@@ -6,6 +6,8 @@ configuration table). Production tightens these in config/django/production.py.
 
 from datetime import timedelta
 
+from celery.schedules import crontab
+
 from config.env import BASE_DIR, env
 
 DEBUG = env.bool("DEBUG", default=True)
@@ -263,6 +265,14 @@ WHATSAPP_SWEEP_SECONDS = env.int("WHATSAPP_SWEEP_SECONDS", default=30)
 # send is sent again when no receipt carrying its callback data came within the second delay.
 WHATSAPP_SENDING_STALE_SECONDS = env.int("WHATSAPP_SENDING_STALE_SECONDS", default=120)
 WHATSAPP_UNCERTAIN_WAIT_SECONDS = env.int("WHATSAPP_UNCERTAIN_WAIT_SECONDS", default=600)
+# Monthly statements: who issues them (the VAT rules start from the seller's country), and how
+# old the exchange rate of WhatsApp's costs (USD) into euros may be; billing/data/ holds the rates.
+BILLING_SELLER_COUNTRY = env.str("BILLING_SELLER_COUNTRY", default="DE")
+BILLING_SELLER = env.str("BILLING_SELLER", default="Relay GmbH\nBerlin, Germany")
+BILLING_EXCHANGE_RATES_FILE = env.str(
+    "BILLING_EXCHANGE_RATES_FILE", default=str(BASE_DIR / "billing" / "data" / "exchange_rates.csv")
+)
+BILLING_EXCHANGE_RATE_MAX_AGE_DAYS = env.int("BILLING_EXCHANGE_RATE_MAX_AGE_DAYS", default=10)
 CELERY_BEAT_SCHEDULE = {
     "sweep-webhook-events": {
         "task": "whatsapp.tasks.webhooks_sweep",
@@ -278,6 +288,11 @@ CELERY_BEAT_SCHEDULE = {
     "purge-stale-invitations": {
         "task": "accounts.tasks.invitations_purge_stale",
         "schedule": timedelta(hours=6),
+    },
+    # Last month's statements, on the 1st; issuing again later (a retry) adds none twice.
+    "issue-statements": {
+        "task": "billing.tasks.statements_issue_last_month",
+        "schedule": crontab(0, 3, day_of_month="1"),
     },
 }
 

@@ -1,8 +1,8 @@
 """Usage and billing pages: a month's WhatsApp spend against the budget, by day, category and
-country; where our pricing and Meta's differ; the owner's budget and rate card; and the expected
-cost of a broadcast before it is sent.
+country; where our pricing and Meta's differ; the owner's budget and rate card; the monthly
+statements (HTML, CSV, PDF); and the expected cost of a broadcast before it is sent.
 
-Owners and admins see usage; only owners change the budget or the rate card.
+Owners and admins see usage; only owners see statements and change the budget or the rate card.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from decimal import Decimal
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -28,6 +28,13 @@ from accounts.errors import ServiceError
 from accounts.models import Role
 from billing import plans, policy, selectors, services
 from billing.api.views import parse_month
+from billing.documents import (
+    CATEGORY_LABELS,
+    StatementDocument,
+    statement_csv,
+    statement_document,
+    statement_pdf,
+)
 from frontend.charts import Series, bar_chart, line_chart
 from frontend.views.broadcasts import BroadcastForm
 from inbox.models import Channel
@@ -38,12 +45,6 @@ from whatsapp.services.metering import send_estimate
 
 # Money axes go down to tenths of a cent.
 MONEY_STEPS = tuple(base * 10.0**power for power in range(-3, 8) for base in (1, 2, 5))
-CATEGORY_LABELS = {
-    policy.Category.MARKETING: gettext_lazy("Marketing"),
-    policy.Category.UTILITY: gettext_lazy("Utility"),
-    policy.Category.AUTHENTICATION: gettext_lazy("Authentication"),
-    policy.Category.SERVICE: gettext_lazy("Service"),
-}
 
 
 class BudgetForm(forms.Form):
@@ -137,6 +138,7 @@ def usage_page(request: TenantRequest, tenant_slug: str) -> HttpResponse:
         "rate_card_form": RateCardForm() if is_owner else None,
         "rate_cards": selectors.rate_cards(tenant_id=tenant_id),
         "plan": selectors.current_plan(tenant_id=tenant_id, now=now) if is_owner else None,
+        "statements": selectors.statements(tenant_id=tenant_id)[:3] if is_owner else [],
         "plans": plans.PLANS,
         "seats_used": selectors.seats_used(tenant_id=tenant_id, now=now),
         "numbers_used": WhatsAppNumber.objects.for_tenant(tenant_id).count(),
@@ -181,6 +183,45 @@ def reconciliation_page(request: TenantRequest, tenant_slug: str) -> HttpRespons
         "category_labels": {str(key): str(label) for key, label in CATEGORY_LABELS.items()},
     }
     return render(request, "frontend/billing/reconciliation.html", context)
+
+
+@role_required(Role.OWNER)
+@require_GET
+def statements_page(request: TenantRequest, tenant_slug: str) -> HttpResponse:
+    context = {"statements": selectors.statements(tenant_id=request.tenant.pk)}
+    return render(request, "frontend/billing/statements.html", context)
+
+
+def _statement_document(request: TenantRequest, number: str) -> StatementDocument:
+    statement = selectors.statement_by_number(tenant_id=request.tenant.pk, number=number)
+    if statement is None:
+        raise Http404
+    return statement_document(statement, selectors.statement_lines(statement=statement))
+
+
+@role_required(Role.OWNER)
+@require_GET
+def statement_page(request: TenantRequest, tenant_slug: str, number: str) -> HttpResponse:
+    document = _statement_document(request, number)
+    return render(request, "frontend/billing/statement.html", {"document": document})
+
+
+@role_required(Role.OWNER)
+@require_GET
+def statement_csv_download(request: TenantRequest, tenant_slug: str, number: str) -> HttpResponse:
+    document = _statement_document(request, number)
+    response = HttpResponse(statement_csv(document), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{document.statement.number}.csv"'
+    return response
+
+
+@role_required(Role.OWNER)
+@require_GET
+def statement_pdf_download(request: TenantRequest, tenant_slug: str, number: str) -> HttpResponse:
+    document = _statement_document(request, number)
+    response = HttpResponse(statement_pdf(document), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{document.statement.number}.pdf"'
+    return response
 
 
 def _owner_only(request: TenantRequest) -> None:

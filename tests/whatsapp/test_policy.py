@@ -55,7 +55,6 @@ def reason(**overrides: object) -> Refusal | None:
         ),
         ("free-form reply to a customer who opted out", {"consent": OPTED_OUT}, None),
         ("number disabled", {"number_active": False}, Refusal.NUMBER_INACTIVE),
-        ("plan used up", {"within_plan": False}, Refusal.NUMBER_INACTIVE),
         (
             "template outside the window, customer wrote before",
             {"is_template": True, "last_inbound_at": NOW - 48 * HOUR},
