@@ -20,6 +20,7 @@ GLOBAL_MODELS = {
     "whatsapp.DeadLetter": "a webhook item that failed, perhaps before its tenant was known; operators only",
     "billing.RateCard": "WhatsApp's published prices, shared by all; an owner's own card names its tenant",
     "billing.RatePrice": "a line of a rate card, reached through its card",
+    "billing.StatementCounter": "the last statement number of each year: numbers run across all tenants",
 }
 
 # Unique constraints of tenant-owned models that are global on purpose.
@@ -28,6 +29,7 @@ GLOBAL_UNIQUE_FIELDS = {
     ("accounts.Invitation", "token_hash"): "a secret token names its tenant; lookup is by token alone",
     ("accounts.ApiKey", "key_hash"): "a secret key names its tenant; lookup is by key alone",
     ("whatsapp.OptInPage", "key"): "the public opt-in page's unguessable key names its tenant; lookup is by key",
+    ("billing.Statement", "number"): "statement numbers run across all tenants (RLY-2026-000042); read per tenant",
 }
 
 

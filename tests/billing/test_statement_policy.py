@@ -77,16 +77,16 @@ def test_the_shipped_vat_rates_cover_the_27_member_states_with_their_date():
 
 
 @pytest.mark.parametrize(
-    "text",
+    ("text", "problem"),
     [
-        "country,rate\nDE,19\n",  # no source
-        "# source: x\n# as_of: 2025-01-01\ncountry,percent\nDE,19\n",
-        "# source: x\n# as_of: 2025-01-01\ncountry,rate\nDEU,19\n",
-        "# source: x\n# as_of: 2025-01-01\ncountry,rate\nDE\n",
+        ("country,rate\nDE,19\n", "source"),
+        ("# source: x\n# as_of: 2025-01-01\ncountry,percent\nDE,19\n", "header"),
+        ("# source: x\n# as_of: 2025-01-01\ncountry,rate\nDEU,19\n", "two-letter"),
+        ("# source: x\n# as_of: 2025-01-01\ncountry,rate\nDE\n", "columns"),
     ],
 )
-def test_a_malformed_vat_file_is_refused(text):
-    with pytest.raises(ValueError):
+def test_a_malformed_vat_file_is_refused(text, problem):
+    with pytest.raises(ValueError, match=problem):
         parse_vat_rates(text)
 
 
@@ -277,6 +277,6 @@ def test_the_plan_in_force_is_the_latest_started():
 
 
 def test_exchange_rates_must_be_positive():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="above 0"):
         parse_exchange_rates("# source: x\nday,currency,per_eur\n2026-01-01,USD,0\n")
     assert isinstance(EXCHANGE[0], ExchangeRate)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -25,6 +26,7 @@ from rest_framework.test import APIClient
 from accounts import services
 from accounts.models import ApiKey, AuditLog, Invitation, Membership, Notification, Role, Tenant
 from accounts.services import notify_members
+from billing.services import plan_change, statement_issue
 from config.asgi import application
 from config.routing import websocket_urlpatterns
 from inbox.models import (
@@ -177,6 +179,10 @@ TENANT_PAGES = {
     "billing_budget": ["POST"],
     "billing_plan": ["POST"],
     "billing_rate_card": ["POST"],
+    "billing_statements": ["GET"],
+    "billing_statement": ["GET"],
+    "billing_statement_csv": ["GET"],
+    "billing_statement_pdf": ["GET"],
     "broadcast_estimate": ["POST"],
 }
 
@@ -249,7 +255,7 @@ class Tenants:
     a_owner: Membership
     a_secret: str
     b: Tenant
-    b_objects: dict[str, int]
+    b_objects: dict[str, int | str]
     b_markers: list[str]
 
 
@@ -332,6 +338,10 @@ def tenants(db: None) -> Tenants:
     b_delivery = EventDelivery.objects.for_tenant(b).create(
         tenant=b, subscription=b_hook, event_id="evt_globex", event_type="message.created", payload={}
     )
+    # B's statement of June 2025 (the shipped exchange rates cover that month).
+    plan_change(actor=actor, code="business", numbers_used=1, now=datetime(2025, 5, 20, tzinfo=UTC))
+    b_statement = statement_issue(tenant_id=b.pk, month=date(2025, 6, 1), now=datetime(2025, 7, 1, 3, tzinfo=UTC))
+    assert b_statement is not None
     return Tenants(
         a=a,
         a_owner=a_owner,
@@ -359,6 +369,7 @@ def tenants(db: None) -> Tenants:
             .pk,
             "subscription_id": b_hook.pk,
             "delivery_id": b_delivery.pk,
+            "number": b_statement.number,
         },
         b_markers=[
             "Globex",
