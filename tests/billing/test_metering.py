@@ -140,6 +140,26 @@ def test_the_july_2025_switch_bills_each_event_under_its_own_model(world):
     assert [(row.key, row.events) for row in june.by_model] == [("CBP", 1)]
 
 
+@pytest.mark.parametrize(
+    ("when", "category", "expected"),
+    [
+        # Conversation-based: a template inside the customer's window opens its own category's
+        # conversation, charged, utility and marketing alike.
+        ("2024-03-12 10:00", "UTILITY", ("CBP", "utility", "regular", Decimal("0.0789"))),
+        ("2024-03-12 10:00", "MARKETING", ("CBP", "marketing", "regular", Decimal("0.1365"))),
+        # Per message: a utility template inside the window is free, a marketing one charged.
+        ("2025-08-12 10:00", "UTILITY", ("PMP", "utility", "free_customer_service", Decimal(0))),
+        ("2025-08-12 10:00", "MARKETING", ("PMP", "marketing", "regular", Decimal("0.1365"))),
+        # From 1 Oct 2026 the in-window utility template is charged, at the base rate.
+        ("2026-10-12 10:00", "UTILITY", ("PMP", "utility", "regular", Decimal("0.0550"))),
+    ],
+)
+def test_a_template_inside_an_open_window_under_each_model(world, when, category, expected):
+    record(world, metered(at=at(when), template_category=category, inside_service_window=True))
+    [event] = events(world)
+    assert (event.pricing_model, event.category, event.charge, event.amount) == expected
+
+
 OWN_CARD = b"# model: PMP\n# effective_from: 2025-07-01\n# currency: USD\n# source: our provider, June 2025\n"
 
 
