@@ -134,8 +134,18 @@ tenant_urlpatterns = [
     path("billing/rate-card/", billing.rate_card_upload, name="billing_rate_card"),
     path("billing/statements/", billing.statements_page, name="billing_statements"),
     path("billing/statements/<str:number>/", billing.statement_page, name="billing_statement"),
-    path("billing/statements/<str:number>/csv/", billing.statement_csv_download, name="billing_statement_csv"),
-    path("billing/statements/<str:number>/pdf/", billing.statement_pdf_download, name="billing_statement_pdf"),
+    path(
+        "billing/statements/<str:number>/csv/",
+        billing.statement_download,
+        {"file_format": "csv"},
+        name="billing_statement_csv",
+    ),
+    path(
+        "billing/statements/<str:number>/pdf/",
+        billing.statement_download,
+        {"file_format": "pdf"},
+        name="billing_statement_pdf",
+    ),
 ]
 
 account_urlpatterns = [

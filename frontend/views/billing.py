@@ -206,21 +206,20 @@ def statement_page(request: TenantRequest, tenant_slug: str, number: str) -> Htt
     return render(request, "frontend/billing/statement.html", {"document": document})
 
 
-@role_required(Role.OWNER)
-@require_GET
-def statement_csv_download(request: TenantRequest, tenant_slug: str, number: str) -> HttpResponse:
-    document = _statement_document(request, number)
-    response = HttpResponse(statement_csv(document), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{document.statement.number}.csv"'
-    return response
+# The downloads of a statement: how it is written and its content type.
+DOWNLOADS = {
+    "csv": (statement_csv, "text/csv; charset=utf-8"),
+    "pdf": (statement_pdf, "application/pdf"),
+}
 
 
 @role_required(Role.OWNER)
 @require_GET
-def statement_pdf_download(request: TenantRequest, tenant_slug: str, number: str) -> HttpResponse:
+def statement_download(request: TenantRequest, tenant_slug: str, number: str, file_format: str) -> HttpResponse:
     document = _statement_document(request, number)
-    response = HttpResponse(statement_pdf(document), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{document.statement.number}.pdf"'
+    write, content_type = DOWNLOADS[file_format]
+    response = HttpResponse(write(document), content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{document.statement.number}.{file_format}"'
     return response
 
 
