@@ -93,6 +93,33 @@ def _country_labels(rows: Sequence[selectors.UsageRow]) -> dict[str, str]:
     return {row.key: row.key or _("Unknown") for row in rows}
 
 
+def _spend_against_budget(
+    usage: selectors.Usage, status: selectors.BudgetStatus, *, today: date
+) -> SafeString | None:
+    """The month's spending added up day by day (up to today in the current month), against the
+    budget's line: where the month is heading before the ceiling is reached."""
+    last = (usage.month.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    last = min(last, today) if usage.month <= today else last
+    days = [usage.month + timedelta(days=offset) for offset in range((last - usage.month).days + 1)]
+    spent_by_day = {row.key: row.amount for row in usage.by_day}
+    running, totals = Decimal(0), []
+    for day in days:
+        running += spent_by_day.get(day.isoformat(), Decimal(0))
+        totals.append(float(running))
+    if not running and not status.budget:
+        return None
+    series = [Series(_("Spent (%(currency)s)") % {"currency": usage.currency}, totals, "series-1")]
+    if status.budget and status.currency == usage.currency:
+        series.append(Series(_("Budget"), [float(status.budget)] * len(days), "series-2"))
+    return line_chart(
+        chart_id="chart-spend-budget",
+        title=_("Spent so far this month against the budget"),
+        x_labels=[date_format(day, "j M") for day in days],
+        series=series,
+        format_value=_money,
+    )
+
+
 def _month_links(month: date, today: date) -> dict[str, str | None]:
     previous = (month.replace(day=1) - timedelta(days=1)).replace(day=1)
     following = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
@@ -145,6 +172,7 @@ def usage_page(request: TenantRequest, tenant_slug: str) -> HttpResponse:
         "differences": len(selectors.reconciliation(tenant_id=tenant_id, month=month)),
         "category_labels": category_labels,
         "charts": {
+            "against_budget": _spend_against_budget(usage, status, today=now.date()),
             "by_day": line_chart(
                 chart_id="chart-spend-day",
                 title=_("WhatsApp cost per day"),

@@ -63,8 +63,23 @@ def test_an_owner_sees_spend_charts_budget_and_rate_cards(world, usage):
     assert "Meta priced 1 event differently from our rules." in text
     assert "447700900999" not in text
     charts = [ET.fromstring(svg) for svg in response.context["charts"].values() if svg]  # noqa: S314 (our own)
-    assert len(charts) == 3
+    assert len(charts) == 4
     assert [row.key for row in response.context["usage"].by_country] == ["BR", "DE"]
+
+
+def test_the_month_adds_up_day_by_day_against_the_budget(world, usage):
+    client = world.client_for(world.owner)
+    client.post(url(world, "billing/budget/"), {"monthly_amount": "5.00"})
+    svg = client.get(url(world)).context["charts"]["against_budget"]
+    chart = ET.fromstring(svg)  # noqa: S314 (our own)
+    text = " ".join(chart.itertext())
+    assert "Spent (USD)" in text
+    assert "Budget" in text
+    assert "0.273" in text  # the month so far: 2 × 0.1365
+
+
+def test_without_a_budget_or_spending_there_is_no_budget_chart(world):
+    assert world.client_for(world.owner).get(url(world)).context["charts"]["against_budget"] is None
 
 
 def test_an_admin_sees_usage_but_not_the_owners_forms(world, usage):

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import io
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import httpx
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from accounts.models import Membership, Role, Tenant
 from accounts.services import Actor
 from billing.models import BillableEvent
-from billing.services import credit_grant, plan_change, statement_issue
+from billing.services import budget_set, credit_grant, plan_change, statement_issue
 from tests.billing.conftest import exchange_rates  # noqa: F401 (the fixture, used by name)
 from tests.billing.factories import BillableEventFactory
 from tests.browser.conftest import screenshot
@@ -58,11 +59,23 @@ def test_the_owner_reads_and_downloads_a_statement(page, asgi_server):
         reason="September: a broadcast billed twice",
         now=datetime(2026, 10, 2, tzinfo=UTC),
     )
+    # This month so far: a few sends a day against a 40 USD budget.
+    now = timezone.now()
+    BillableEvent.objects.for_tenant(tenant).bulk_create(
+        event
+        for day in range(now.day)
+        for event in BillableEventFactory.build_batch(
+            10 + day % 7, tenant=tenant, occurred_at=now - timedelta(days=day), amount=Decimal("0.1365")
+        )
+    )
+    budget_set(actor=actor, monthly_amount="40", now=now)
     statement = statement_issue(tenant_id=tenant.pk, month=date(2026, 10, 1), now=datetime(2026, 11, 1, 3, tzinfo=UTC))
     assert statement is not None
 
     sign_in(page, "owner@demo.test", "demo-owner-pass")
     open_from_sidebar(page, "Usage")
+    page.get_by_role("heading", name="Spending against the budget").scroll_into_view_if_needed()
+    screenshot(page, "billing-usage-budget")
     page.get_by_role("heading", name="Statements").scroll_into_view_if_needed()
     screenshot(page, "billing-usage-statements")
     page.get_by_role("link", name="All statements").click()
