@@ -76,7 +76,7 @@ def _describe(line: StatementLine, statement: Statement) -> tuple[str, str]:
         }
         parts = [
             _("%(cost)s at cost: %(amount)s")
-            % {"cost": f"{line.cost:.4f} {line.description}", "amount": _money(line.at_cost or Decimal(0))}
+            % {"cost": f"{line.cost:.4f} {line.cost_currency}", "amount": _money(line.at_cost or Decimal(0))}
         ]
         if line.margin:
             parts.append(
@@ -183,7 +183,6 @@ def statement_csv(document: StatementDocument) -> str:
 
     for item in document.lines:
         line = item.line
-        is_usage = line.kind == LineKind.USAGE
         writer.writerow(
             [
                 statement.number,
@@ -197,7 +196,7 @@ def statement_csv(document: StatementDocument) -> str:
                 line.quantity,
                 line.included,
                 blank(line.cost),
-                line.description if is_usage else "",
+                line.cost_currency,
                 blank(line.at_cost),
                 blank(line.margin_amount),
                 blank(line.included_amount),

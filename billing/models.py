@@ -232,9 +232,11 @@ class StatementLine(ImmutableModel):
     included = models.PositiveIntegerField(default=0)
     # WhatsApp's cost in its currency (usage lines), then the euro figures.
     cost = models.DecimalField(max_digits=14, decimal_places=6, null=True, blank=True)
+    cost_currency = models.CharField(max_length=3, blank=True)
     at_cost = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
     margin_amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
     included_amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    # The plan's name (plan lines) or the reason (credit lines), as they were when issued.
     description = models.CharField(max_length=300, blank=True)
     amount = models.DecimalField(max_digits=12, decimal_places=2)
 

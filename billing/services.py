@@ -38,6 +38,7 @@ from billing.models import (
 SHIPPED_CARDS = Path(__file__).resolve().parent / "rate_cards"
 MAX_CARD_BYTES = 1_000_000
 MAX_BUDGET = Decimal("10000000")
+MAX_CREDIT = Decimal("1000000")
 
 
 # --- rate cards ---------------------------------------------------------------------------
@@ -649,7 +650,7 @@ def statement_issue(*, tenant_id: int, month: date, now: datetime) -> Statement 
             quantity=line.count,
             included=line.included,
             cost=line.cost,
-            description=line.currency,
+            cost_currency=line.currency,
             at_cost=line.at_cost,
             margin_amount=line.margin_amount,
             included_amount=line.included_amount,
@@ -705,7 +706,7 @@ def credit_grant(*, tenant_id: int, amount: str | Decimal, reason: str, now: dat
         value = Decimal(str(amount).strip())
     except InvalidOperation:
         value = Decimal(-1)
-    if not value.is_finite() or value <= 0 or value != round(value, 2) or value > MAX_BUDGET:
+    if not value.is_finite() or value <= 0 or value != round(value, 2) or value > MAX_CREDIT:
         raise ServiceError(_("A credit is an amount above 0 with at most two decimals."), code="invalid_credit")
     if not reason.strip():
         raise ServiceError(_("Say why the credit is given: it is printed on the statement."), code="invalid_credit")

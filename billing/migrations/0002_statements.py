@@ -99,6 +99,7 @@ class Migration(migrations.Migration):
                 ('quantity', models.PositiveIntegerField(default=1)),
                 ('included', models.PositiveIntegerField(default=0)),
                 ('cost', models.DecimalField(blank=True, decimal_places=6, max_digits=14, null=True)),
+                ('cost_currency', models.CharField(blank=True, max_length=3)),
                 ('at_cost', models.DecimalField(blank=True, decimal_places=2, max_digits=12, null=True)),
                 ('margin_amount', models.DecimalField(blank=True, decimal_places=2, max_digits=12, null=True)),
                 ('included_amount', models.DecimalField(blank=True, decimal_places=2, max_digits=12, null=True)),

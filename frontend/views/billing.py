@@ -93,9 +93,7 @@ def _country_labels(rows: Sequence[selectors.UsageRow]) -> dict[str, str]:
     return {row.key: row.key or _("Unknown") for row in rows}
 
 
-def _spend_against_budget(
-    usage: selectors.Usage, status: selectors.BudgetStatus, *, today: date
-) -> SafeString | None:
+def _spend_against_budget(usage: selectors.Usage, status: selectors.BudgetStatus, *, today: date) -> SafeString | None:
     """The month's spending added up day by day (up to today in the current month), against the
     budget's line: where the month is heading before the ceiling is reached."""
     last = (usage.month.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
