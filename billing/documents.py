@@ -8,17 +8,18 @@ from __future__ import annotations
 
 import csv
 import io
-import unicodedata
 from calendar import monthrange
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
+from fpdf.fonts import FontFace
 
 from billing import plans, policy
 from billing.models import LineKind, Statement, StatementLine
@@ -212,57 +213,54 @@ def statement_csv(document: StatementDocument) -> str:
     return out.getvalue()
 
 
-def _latin1(text: str) -> str:
-    """The PDF's built-in fonts have Latin-1 only: other letters lose their accents, the rest become "?"."""
-    kept = []
-    for char in text.replace("\u2013", "-").replace("\u2212", "-"):
-        if ord(char) < 256:
-            kept.append(char)
-            continue
-        plain = unicodedata.normalize("NFKD", char).encode("ascii", "ignore").decode()
-        kept.append(plain or "?")
-    return "".join(kept)
+# DejaVu Sans (free licence, beside it): names and addresses in every EU language; the PDF's
+# built-in fonts have Latin-1 only (no Ł, Ő, Č or Greek). Only the letters used are embedded.
+FONT = Path(__file__).resolve().parent / "fonts" / "DejaVuSans.ttf"
 
 
 def statement_pdf(document: StatementDocument) -> bytes:
     statement = document.statement
     pdf = FPDF(format="A4")
-    pdf.set_title(_latin1(document.title))
+    pdf.add_font("DejaVu", fname=str(FONT))
+    pdf.set_title(document.title)
     pdf.set_creator("Relay")
     pdf.add_page()
-    pdf.set_font("Helvetica", "B", 16)
-    pdf.cell(0, 10, _latin1(document.title), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.set_font("Helvetica", size=9)
-    pdf.multi_cell(0, 5, _latin1(statement.seller), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font("DejaVu", size=16)
+    pdf.cell(0, 10, document.title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font("DejaVu", size=9)
+    pdf.multi_cell(0, 5, statement.seller, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(4)
-    pdf.set_font("Helvetica", "B", 10)
-    pdf.cell(0, 5, _latin1(_("Bill to")), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.set_font("Helvetica", size=10)
+    pdf.set_font("DejaVu", size=11)
+    pdf.cell(0, 5, _("Bill to"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font("DejaVu", size=10)
     customer = [statement.legal_name, statement.address, statement.country]
     if statement.vat_id:
         customer.append(_("VAT number: %(vat_id)s") % {"vat_id": statement.vat_id})
-    pdf.multi_cell(0, 5, _latin1("\n".join(part for part in customer if part)), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.multi_cell(0, 5, "\n".join(part for part in customer if part), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(2)
     pdf.cell(
         0,
         5,
-        _latin1(_("Issued %(date)s") % {"date": date_format(statement.issued_at.date())}),
+        _("Issued %(date)s") % {"date": date_format(statement.issued_at.date())},
         new_x=XPos.LMARGIN,
         new_y=YPos.NEXT,
     )
     pdf.ln(4)
-    with pdf.table(col_widths=(60, 90, 30), text_align=("LEFT", "LEFT", "RIGHT"), line_height=5) as table:
-        table.row([_latin1(_("Item")), _latin1(_("Detail")), _latin1(_("Amount"))])
+    headings = FontFace(emphasis="", color=(79, 91, 102), fill_color=(243, 244, 246))
+    with pdf.table(
+        col_widths=(60, 90, 30), text_align=("LEFT", "LEFT", "RIGHT"), line_height=5, padding=1, headings_style=headings
+    ) as table:
+        table.row([_("Item"), _("Detail"), _("Amount")])
         for item in document.lines:
-            table.row([_latin1(item.description), _latin1(item.detail), _money(item.line.amount)])
+            table.row([item.description, item.detail, _money(item.line.amount)])
         for label, amount in (
             (_("Net"), statement.net),
             (document.vat_label, statement.vat),
             (_("Total"), statement.total),
         ):
-            table.row([_latin1(label), "", _money(amount)])
+            table.row([label, "", _money(amount)])
     pdf.ln(4)
-    pdf.set_font("Helvetica", size=8)
+    pdf.set_font("DejaVu", size=8)
     for note in document.notes:
-        pdf.multi_cell(0, 4, _latin1(note), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.multi_cell(0, 4, note, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     return bytes(pdf.output())

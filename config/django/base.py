@@ -307,5 +307,7 @@ LOGGING = {
         # Django's own default handler would print each line a second time.
         "django": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
         "django.db.backends": {"level": "INFO"},
+        # fpdf2 embeds only the letters a statement uses; its font subsetter logs each step at INFO.
+        "fontTools": {"level": "WARNING"},
     },
 }

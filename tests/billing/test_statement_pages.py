@@ -99,6 +99,23 @@ def test_the_pdf_carries_the_number_the_lines_and_the_total(world, statement):
         assert expected in text, expected
 
 
+def test_the_pdf_keeps_every_letter_of_a_polish_company(world, statement):
+    Tenant.objects.filter(pk=world.tenant.pk).update(legal_name="Kawiarnia Łódź Sp. z o.o.", country="PL")
+    plan_change(
+        actor=Actor(tenant_id=world.tenant.pk, role=Role.OWNER, user=world.owner.user),
+        code="business",
+        numbers_used=0,
+        now=datetime(2026, 11, 3, tzinfo=UTC),
+    )
+    november = statement_issue(
+        tenant_id=world.tenant.pk, month=date(2026, 11, 1), now=datetime(2026, 12, 1, tzinfo=UTC)
+    )
+    response = world.client_for(world.owner).get(url(world, f"{november.number}/pdf/"))
+    text = PdfReader(io.BytesIO(response.content)).pages[0].extract_text()
+    assert "Kawiarnia Łódź Sp. z o.o." in text
+    assert "VAT 23% (PL)" in text
+
+
 @pytest.mark.parametrize("role", ["admin", "agent"])
 @pytest.mark.parametrize("path", ["", "{number}/", "{number}/csv/", "{number}/pdf/"])
 def test_only_owners_see_statements(world, statement, role, path):
