@@ -670,6 +670,15 @@ def statement_issue(*, tenant_id: int, month: date, now: datetime) -> Statement 
     StatementCredit.objects.for_tenant(tenant_id).filter(pk__in=[credit.pk for credit in credits]).update(
         statement=statement
     )
+    notify_members(
+        tenant_id=tenant_id,
+        role=Role.OWNER,
+        kind="billing.statement_issued",
+        title=_("Statement %(number)s for %(month)s: %(total)s EUR")
+        % {"number": statement.number, "month": month.strftime("%Y-%m"), "total": f"{statement.total:.2f}"},
+        url=reverse("billing_statement", kwargs={"tenant_slug": tenant.slug, "number": statement.number}),
+        now=now,
+    )
     return statement
 
 

@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
 
 from accounts.errors import ServiceError
-from accounts.models import Role, Tenant
+from accounts.models import Notification, Role, Tenant
 from accounts.services import Actor
 from accounts.tenancy import tenant_scope
 from billing import services
@@ -48,6 +48,23 @@ def lines_of(statement: Statement) -> list[tuple]:
             (line.kind, line.plan or line.category, line.country, line.quantity, line.included, str(line.amount))
             for line in statement.lines.order_by("position")
         ]
+
+
+def test_owners_are_told_of_a_new_statement_and_admins_are_not(world):
+    on_plan(world, "starter")
+    statement = statement_issue(tenant_id=world.tenant.pk, month=OCTOBER, now=ISSUE_AT)
+    with tenant_scope(world.tenant):
+        told = list(Notification.objects.filter(kind="billing.statement_issued"))
+    assert [(n.user, n.title) for n in told] == [
+        (world.owner.user, f"Statement {statement.number} for 2026-10: 107.10 EUR")
+    ]
+    assert told[0].url == f"/t/{world.tenant.slug}/billing/statements/{statement.number}/"
+
+
+def test_the_job_runs_on_the_first_of_the_month(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["issue-statements"]
+    assert entry["task"] == statements_issue_last_month.name
+    assert (entry["schedule"].day_of_month, entry["schedule"].hour, entry["schedule"].minute) == ({1}, {3}, {0})
 
 
 def test_a_month_on_the_starter_plan_bills_the_fee_and_deducts_the_included_messages(world):
