@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import IntegrityError, connection, transaction
 
 from accounts.errors import ServiceError
@@ -247,6 +247,16 @@ def test_the_command_issues_a_month_once(world, capsys):
     assert "issued RLY-2026-000001" in out
     assert "already issued RLY-2026-000001" in out
     assert Statement.objects.unscoped().count() == 1
+
+
+def test_the_command_says_what_it_could_not_issue(world, settings):
+    on_plan(world, "starter")
+    with pytest.raises(CommandError, match="is not a month"):
+        call_command("issue_statements", "--month", "October")
+    settings.BILLING_EXCHANGE_RATE_MAX_AGE_DAYS = -1
+    with pytest.raises(CommandError, match="1 statement"):
+        call_command("issue_statements", "--month", "2026-10")
+    assert Statement.objects.unscoped().count() == 0
 
 
 def test_the_monthly_job_issues_last_month(world):
