@@ -4,7 +4,10 @@ choose the interface's language."""
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
+
+from django.contrib.auth import logout
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
@@ -12,6 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponseBase
 from django.urls import reverse
 from django.utils import translation
 
+from accounts import policy
 from accounts.models import Tenant
 from accounts.security import two_factor_satisfied
 from accounts.selectors import membership_by_slug
@@ -22,6 +26,41 @@ TENANT_PATH = re.compile(r"^/t/(?P<slug>[-a-zA-Z0-9_]+)/")
 # messages stay the same for every integration (error codes are stable anyway).
 ENGLISH_ONLY_PATHS = ("/api/", "/webhooks/", "/healthz")
 LAST_TENANT_SESSION_KEY = "last_tenant_slug"
+
+
+SESSION_SIGNED_IN_KEY = "signed_in_at"
+SESSION_SEEN_KEY = "seen_at"
+# The last request's time is written to the session at most this often (not a write per request).
+SEEN_RESOLUTION_SECONDS = 60
+
+
+class SessionExpiryMiddleware:
+    """Sign out a session idle for SESSION_IDLE_SECONDS, or older than SESSION_COOKIE_AGE since
+    it began, whatever happened in between (the cookie's age alone restarts with every save).
+    Goes after AuthenticationMiddleware."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        if request.user.is_authenticated:
+            now = time.time()
+            session = request.session
+            signed_in_at = session.get(SESSION_SIGNED_IN_KEY)
+            last_seen_at = session.get(SESSION_SEEN_KEY)
+            if not isinstance(signed_in_at, int | float) or not isinstance(last_seen_at, int | float):
+                session[SESSION_SIGNED_IN_KEY] = session[SESSION_SEEN_KEY] = now
+            elif policy.session_expired(
+                signed_in_at=signed_in_at,
+                last_seen_at=last_seen_at,
+                now=now,
+                idle_seconds=settings.SESSION_IDLE_SECONDS,
+                max_seconds=settings.SESSION_COOKIE_AGE,
+            ):
+                logout(request)  # the session's data goes; the pages then ask to sign in again
+            elif now - last_seen_at >= SEEN_RESOLUTION_SECONDS:
+                session[SESSION_SEEN_KEY] = now
+        return self.get_response(request)
 
 
 class TenantMiddleware:
