@@ -7,9 +7,8 @@ import re
 import time
 from collections.abc import Callable
 
-from django.contrib.auth import logout
-
 from django.conf import settings
+from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponseBase
 from django.urls import reverse
@@ -35,9 +34,9 @@ SEEN_RESOLUTION_SECONDS = 60
 
 
 class SessionExpiryMiddleware:
-    """Sign out a session idle for SESSION_IDLE_SECONDS, or older than SESSION_COOKIE_AGE since
-    it began, whatever happened in between (the cookie's age alone restarts with every save).
-    Goes after AuthenticationMiddleware."""
+    """Sign out a session idle for SESSION_COOKIE_AGE, or older than SESSION_MAX_AGE_SECONDS since
+    it began, however busy. Noting the last request (once a minute) saves the session, which
+    renews its cookie: an idle browser also loses it. Goes after AuthenticationMiddleware."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
@@ -54,8 +53,8 @@ class SessionExpiryMiddleware:
                 signed_in_at=signed_in_at,
                 last_seen_at=last_seen_at,
                 now=now,
-                idle_seconds=settings.SESSION_IDLE_SECONDS,
-                max_seconds=settings.SESSION_COOKIE_AGE,
+                idle_seconds=settings.SESSION_COOKIE_AGE,
+                max_seconds=settings.SESSION_MAX_AGE_SECONDS,
             ):
                 logout(request)  # the session's data goes; the pages then ask to sign in again
             elif now - last_seen_at >= SEEN_RESOLUTION_SECONDS:

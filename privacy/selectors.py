@@ -61,9 +61,11 @@ def contact_data(*, tenant_id: int, contact: Contact) -> tuple[dict[str, Any], l
     )
     message_ids = [m.pk for m in messages]
     statuses: defaultdict[str, list[dict[str, Any]]] = defaultdict(list)
-    for update in StatusUpdate.objects.for_tenant(tenant_id).filter(
-        provider_message_id__in=[m.provider_message_id for m in messages if m.provider_message_id]
-    ).order_by("occurred_at", "pk"):
+    for update in (
+        StatusUpdate.objects.for_tenant(tenant_id)
+        .filter(provider_message_id__in=[m.provider_message_id for m in messages if m.provider_message_id])
+        .order_by("occurred_at", "pk")
+    ):
         statuses[update.provider_message_id].append(
             {"status": update.status, "occurred_at": _time(update.occurred_at), "errors": update.errors}
         )
@@ -72,9 +74,7 @@ def contact_data(*, tenant_id: int, contact: Contact) -> tuple[dict[str, Any], l
         reactions[reaction.message_id].append(
             {"direction": reaction.direction, "emoji": reaction.emoji, "reacted_at": _time(reaction.reacted_at)}
         )
-    attachments = {
-        a.message_id: a for a in Attachment.objects.for_tenant(tenant_id).filter(message_id__in=message_ids)
-    }
+    attachments = {a.message_id: a for a in Attachment.objects.for_tenant(tenant_id).filter(message_id__in=message_ids)}
     labels: defaultdict[int, list[str]] = defaultdict(list)
     for conversation_id, name in (
         ConversationLabel.objects.for_tenant(tenant_id)

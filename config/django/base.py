@@ -127,10 +127,11 @@ LOGOUT_REDIRECT_URL = "login"
 PASSWORD_RESET_TIMEOUT = int(timedelta(hours=3).total_seconds())
 INVITATION_TTL = timedelta(days=env.int("INVITATION_TTL_DAYS", default=7))
 
-# Sessions end this long after sign-in, whatever happens in between (two weeks by default), and
-# after SESSION_IDLE_HOURS without a request (a working day by default): accounts.middleware.
-SESSION_COOKIE_AGE = int(timedelta(days=env.int("SESSION_MAX_DAYS", default=14)).total_seconds())
-SESSION_IDLE_SECONDS = int(timedelta(hours=env.int("SESSION_IDLE_HOURS", default=12)).total_seconds())
+# A session ends after SESSION_HOURS without a request (a working day by default): the cookie
+# lives that long and is renewed while the person works (accounts.middleware.SessionExpiryMiddleware);
+# and SESSION_MAX_DAYS after signing in, however busy (two weeks by default).
+SESSION_COOKIE_AGE = int(timedelta(hours=env.int("SESSION_HOURS", default=12)).total_seconds())
+SESSION_MAX_AGE_SECONDS = int(timedelta(days=env.int("SESSION_MAX_DAYS", default=14)).total_seconds())
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"

@@ -46,7 +46,7 @@ class ExportOutput(serializers.Serializer[ContactExport]):
     downloaded_at = serializers.DateTimeField(allow_null=True)
 
     def get_url(self, export: ContactExport) -> str:
-        return self.context["request"].build_absolute_uri(reverse("api_export", kwargs={"export_id": export.pk}))
+        return str(self.context["request"].build_absolute_uri(reverse("api_export", kwargs={"export_id": export.pk})))
 
     def get_download_url(self, export: ContactExport) -> str | None:
         if export.state != ExportState.READY:
@@ -96,7 +96,9 @@ class ContactExportView(TenantAPIView):
 
 class ExportDetailView(TenantAPIView):
     @extend_schema(
-        operation_id="exports_retrieve", summary="A contact export's state", responses={200: ExportOutput, 404: NOT_FOUND}
+        operation_id="exports_retrieve",
+        summary="A contact export's state",
+        responses={200: ExportOutput, 404: NOT_FOUND},
     )
     def get(self, request: Request, export_id: int) -> Response:
         export = selectors.export_get(tenant=self.tenant, export_id=export_id)

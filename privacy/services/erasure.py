@@ -86,7 +86,14 @@ def contact_erase(*, tenant: Tenant, contact_id: int, actor: Actor, now: datetim
         identifiers = sorted({value for value in (contact.wa_id, contact.phone.lstrip("+")) if value})
 
         messages_purge(tenant_id=tenant.pk, message_ids=message_ids, counts=counts)
-        _erase_traces(tenant, contact, conversation_ids, provider_ids, identifiers, counts)
+        _erase_traces(
+            tenant=tenant,
+            contact=contact,
+            conversation_ids=conversation_ids,
+            provider_ids=provider_ids,
+            identifiers=identifiers,
+            counts=counts,
+        )
         consent_summary = [
             {"kind": kind, "scope": scope, "source": source, "occurred_at": occurred_at.isoformat()}
             for kind, scope, source, occurred_at in ConsentEvent.objects.for_tenant(tenant)
@@ -124,6 +131,7 @@ def contact_erase(*, tenant: Tenant, contact_id: int, actor: Actor, now: datetim
 
 
 def _erase_traces(
+    *,
     tenant: Tenant,
     contact: Contact,
     conversation_ids: list[int],
@@ -213,4 +221,5 @@ def _audit_labels_erase(tenant_id: int, contact_id: int) -> int:
             " WHERE tenant_id = %s AND target_type = 'Contact' AND target_id = %s AND target_label <> %s",
             [ERASED_LABEL, tenant_id, str(contact_id), ERASED_LABEL],
         )
-        return cursor.rowcount
+        updated: int = cursor.rowcount
+        return updated

@@ -93,7 +93,9 @@ def messages_purge(*, tenant_id: int, message_ids: list[int], counts: Counter[st
         StatusUpdate.objects.for_tenant(tenant_id).filter(provider_message_id__in=provider_ids).delete()[0]
     )
     counts["live_events"] += (
-        TenantEvent.objects.for_tenant(tenant_id).filter(payload_refers("payload__", message_ids=message_ids)).delete()[0]
+        TenantEvent.objects.for_tenant(tenant_id)
+        .filter(payload_refers("payload__", message_ids=message_ids))
+        .delete()[0]
     )
     counts["event_deliveries"] += (
         EventDelivery.objects.for_tenant(tenant_id)
@@ -105,9 +107,7 @@ def messages_purge(*, tenant_id: int, message_ids: list[int], counts: Counter[st
     delete_files_on_commit(files - still_used)
 
 
-def webhook_events_redact(
-    events: Iterable[WebhookEvent], redact: policy.BodyRedaction, counts: Counter[str]
-) -> None:
+def webhook_events_redact(events: Iterable[WebhookEvent], redact: policy.BodyRedaction, counts: Counter[str]) -> None:
     """Rewrite stored webhook bodies through `redact`; a body that can't be read is left as it is
     (it was never processed, so it made no rows either) and counted."""
     for event in events:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -49,6 +50,7 @@ from inbox.models import (
 )
 from inbox.services.broadcasts import RecipientInput, broadcast_create
 from inbox.services.consent import consent_record, consent_settings_update
+from privacy.models import ContactExport, ExportState
 from templates_mgmt.models import MessageTemplate, TemplateEvent
 from tests.accounts.factories import MembershipFactory, TenantFactory, UserFactory, api_key_for
 from tests.inbox.factories import (
@@ -194,7 +196,10 @@ API_ROUTES = {
     "api_message": ["GET"],
     "api_message_media": ["GET"],
     "api_contacts": ["GET", "POST"],
-    "api_contact": ["GET", "PATCH"],
+    "api_contact": ["GET", "PATCH", "DELETE"],
+    "api_contact_export": ["POST"],
+    "api_export": ["GET"],
+    "api_export_download": ["GET"],
     "api_contact_opt_in": ["POST"],
     "api_contact_opt_out": ["POST"],
     "api_contacts_import": ["POST"],
@@ -332,6 +337,9 @@ def tenants(db: None) -> Tenants:
     b_delivery = EventDelivery.objects.for_tenant(b).create(
         tenant=b, subscription=b_hook, event_id="evt_globex", event_type="message.created", payload={}
     )
+    b_export = ContactExport.objects.for_tenant(b).create(
+        tenant=b, contact=b_contact, state=ExportState.READY, expires_at=timezone.now() + timedelta(hours=1)
+    )
     return Tenants(
         a=a,
         a_owner=a_owner,
@@ -359,6 +367,7 @@ def tenants(db: None) -> Tenants:
             .pk,
             "subscription_id": b_hook.pk,
             "delivery_id": b_delivery.pk,
+            "export_id": b_export.pk,
         },
         b_markers=[
             "Globex",
@@ -460,6 +469,7 @@ def snapshot(tenant: Tenant) -> dict[str, Any]:
         "canned_responses": list(CannedResponse.objects.for_tenant(tenant).order_by("pk").values()),
         "activities": list(Activity.objects.for_tenant(tenant).order_by("pk").values()),
         "auto_assignments": list(AutoAssignment.objects.for_tenant(tenant).order_by("pk").values()),
+        "exports": list(ContactExport.objects.for_tenant(tenant).order_by("pk").values()),
     }
 
 

@@ -5,6 +5,7 @@ services, so the tests see the rows production makes."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -14,7 +15,6 @@ from django.utils import timezone
 from accounts.models import Role
 from accounts.services import Actor
 from accounts.tenancy import tenant_scope
-from billing.models import BillableEvent
 from inbox.models import Contact, Conversation, EventSubscription, Message
 from inbox.services.broadcasts import RecipientInput, broadcast_create
 from inbox.services.consent import consent_record
@@ -43,7 +43,7 @@ class Scene:
     alpha_texts: list[str]
 
 
-def _deliver(*, messages: list[dict[str, Any]], statuses: list[dict[str, Any]] = (), phone_number_id: str) -> None:
+def _deliver(*, messages: list[dict[str, Any]], statuses: Sequence[dict[str, Any]] = (), phone_number_id: str) -> None:
     body = payloads.envelope(messages=messages, statuses=list(statuses), phone_number_id=phone_number_id)
     for change in body["entry"][0]["changes"]:
         for item in change["value"].get("contacts", []):
@@ -109,7 +109,7 @@ def build(world: Any, other: Any) -> Scene:
         )
     BillableEventFactory.create(tenant=world.tenant, recipient=ALPHA_WA_ID, provider_message_id="wamid.bill-a")
     BillableEventFactory.create(tenant=world.tenant, recipient=BRAVO_WA_ID, provider_message_id="wamid.bill-b")
-    event = WebhookEvent.objects.order_by("pk").first()
+    event = WebhookEvent.objects.order_by("pk")[0]
     DeadLetter.objects.create(event=event, position=99, tenant=world.tenant, field="messages",
                               item={"from": ALPHA_WA_ID, "type": "bogus"}, error="unreadable")  # fmt: skip
     PlatformUpdate.objects.for_tenant(world.tenant).create(

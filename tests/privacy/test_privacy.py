@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from django.apps import apps
-from django.db import connection
+from django.db import IntegrityError, InternalError, ProgrammingError, connection, transaction
 from django.utils import timezone
 
 from accounts.models import AuditLog
@@ -21,6 +21,7 @@ from inbox.models import BroadcastRecipient, Contact, Message, TenantEvent
 from privacy.coverage import CONTACT_DATA, NO_CONTACT_DATA
 from privacy.models import ContactExport, ExportState
 from privacy.services.exports import contact_export_build
+from tests.accounts.factories import api_key_for
 from tests.privacy import scene
 from whatsapp.models import WebhookEvent
 
@@ -120,8 +121,6 @@ def test_erasure_cuts_only_the_contact_out_of_shared_webhook_bodies(world, built
 
 @pytest.mark.parametrize("membership", ["agent", "other_tenant"])
 def test_erasure_is_refused_to_agents_and_other_tenants(world, other_tenant, built, membership):
-    from tests.accounts.factories import api_key_for
-
     if membership == "agent":
         _key, secret = api_key_for(world.tenant, scope="write")
         expected = 403
@@ -146,7 +145,9 @@ def _export(world, contact_id: int, django_capture_on_commit_callbacks) -> tuple
     return client, response.json()
 
 
-def test_export_holds_every_message_of_the_contact_and_nothing_of_others(world, built, django_capture_on_commit_callbacks):
+def test_export_holds_every_message_of_the_contact_and_nothing_of_others(
+    world, built, django_capture_on_commit_callbacks
+):
     client, requested = _export(world, built.alpha.pk, django_capture_on_commit_callbacks)
     assert requested["state"] == "preparing"
     assert requested["download_url"] is None
@@ -205,7 +206,9 @@ def test_an_export_not_ready_or_expired_is_refused(world, built, django_capture_
     assert response.json()["error"]["code"] == "export_gone"
 
 
-def test_unknown_or_foreign_exports_and_contacts_answer_404(world, other_tenant, built, django_capture_on_commit_callbacks):
+def test_unknown_or_foreign_exports_and_contacts_answer_404(
+    world, other_tenant, built, django_capture_on_commit_callbacks
+):
     _client, requested = _export(world, built.alpha.pk, django_capture_on_commit_callbacks)
     foreign = other_tenant.api_client()
 
@@ -232,3 +235,19 @@ def test_erasure_removes_the_contacts_export_files(world, built, tmp_path, djang
 
     assert not list(tmp_path.rglob("exports/**/*.zip"))
     assert not ContactExport.objects.for_tenant(world.tenant).exists()
+
+
+def test_the_audit_log_still_refuses_every_other_change(world, built):
+    entry = AuditLog.objects.for_tenant(world.tenant).filter(target_type="Contact").first()
+    assert entry is not None
+    for sql, params in [
+        ("UPDATE accounts_auditlog SET target_label = %s WHERE id = %s", ["someone else", entry.pk]),
+        ("UPDATE accounts_auditlog SET details = '{}' , target_label = '' WHERE id = %s", [entry.pk]),
+        ("UPDATE accounts_auditlog SET action = 'x' WHERE id = %s", [entry.pk]),
+    ]:
+        with (
+            pytest.raises((IntegrityError, InternalError, ProgrammingError)),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(sql, params)
