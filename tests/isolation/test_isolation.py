@@ -111,6 +111,10 @@ TENANT_PAGES = {
     "settings_audit_log": ["GET"],
     "settings_consent": ["GET", "POST"],
     "contacts_import": ["GET", "POST"],
+    "contact_privacy": ["GET"],
+    "contact_export": ["POST"],
+    "contact_export_download": ["GET"],
+    "contact_erase": ["POST"],
     "broadcasts": ["GET"],
     "broadcast_new": ["GET", "POST"],
     "broadcast": ["GET"],
@@ -245,6 +249,7 @@ POST_DATA = {
     "graph_api_base_url": "https://graph.facebook.com",
     "graph_api_version": "v25.0",
     "throughput_mps": "80",
+    "confirm": "erase",
 }
 
 
