@@ -224,7 +224,7 @@
         if (erased.includes(open)) {
           openConversation(baseUrl, { push: true }).then(() => {
             const notice = document.createElement("p");
-            notice.className = "notice";
+            notice.className = "erased-notice";
             notice.setAttribute("role", "status");
             notice.textContent = text.erased;
             document.getElementById("thread-pane")?.prepend(notice);
