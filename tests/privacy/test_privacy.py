@@ -20,7 +20,7 @@ from billing.models import BillableEvent
 from inbox.models import BroadcastRecipient, Contact, Message, TenantEvent
 from privacy.coverage import CONTACT_DATA, NO_CONTACT_DATA
 from privacy.models import ContactExport, ExportState
-from privacy.services.exports import contact_export_build
+from privacy.services.exports import contact_export_build, exports_purge
 from tests.accounts.factories import api_key_for
 from tests.privacy import scene
 from whatsapp.models import WebhookEvent
@@ -251,3 +251,31 @@ def test_the_audit_log_still_refuses_every_other_change(world, built):
             connection.cursor() as cursor,
         ):
             cursor.execute(sql, params)
+
+
+def test_the_purge_forgets_expired_and_downloaded_exports_files(
+    world, built, tmp_path, django_capture_on_commit_callbacks
+):
+    now = timezone.now()
+    ids = []
+    for _n in range(3):
+        _client, requested = _export(world, built.alpha.pk, django_capture_on_commit_callbacks)
+        contact_export_build(tenant_id=world.tenant.pk, export_id=requested["id"], now=now - timedelta(days=2))
+        ids.append(requested["id"])
+    expired, downloaded, fresh = ids
+    exports = ContactExport.objects.for_tenant(world.tenant)
+    exports.filter(pk=downloaded).update(state=ExportState.DOWNLOADED)  # a download that stopped mid-stream
+    exports.filter(pk=fresh).update(expires_at=now + timedelta(hours=1))
+    stuck = ContactExport.objects.for_tenant(world.tenant).create(
+        tenant=world.tenant, contact=built.alpha, created_at=now - timedelta(hours=2)
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        exports_purge(now=now)
+
+    assert exports.get(pk=expired).state == ExportState.EXPIRED
+    assert exports.get(pk=expired).file.name == ""
+    assert exports.get(pk=downloaded).file.name == ""
+    assert exports.get(pk=fresh).state == ExportState.READY
+    assert exports.get(pk=stuck.pk).state == ExportState.FAILED
+    assert len(list(tmp_path.rglob("exports/**/*.zip"))) == 1
