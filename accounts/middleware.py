@@ -10,6 +10,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
+from django.contrib.sessions.backends.base import SessionBase
 from django.http import Http404, HttpRequest, HttpResponseBase
 from django.urls import reverse
 from django.utils import translation
@@ -33,10 +34,27 @@ SESSION_SEEN_KEY = "seen_at"
 SEEN_RESOLUTION_SECONDS = 60
 
 
+def session_is_over(session: SessionBase, *, now: float) -> bool:
+    """Whether a signed-in session has been idle for SESSION_COOKIE_AGE, or began more than
+    SESSION_MAX_AGE_SECONDS ago; a session without the times (signed in before they were kept)
+    is not over: they start now."""
+    signed_in_at = session.get(SESSION_SIGNED_IN_KEY)
+    last_seen_at = session.get(SESSION_SEEN_KEY)
+    if not isinstance(signed_in_at, int | float) or not isinstance(last_seen_at, int | float):
+        return False
+    return policy.session_expired(
+        signed_in_at=signed_in_at,
+        last_seen_at=last_seen_at,
+        now=now,
+        idle_seconds=settings.SESSION_COOKIE_AGE,
+        max_seconds=settings.SESSION_MAX_AGE_SECONDS,
+    )
+
+
 class SessionExpiryMiddleware:
-    """Sign out a session idle for SESSION_COOKIE_AGE, or older than SESSION_MAX_AGE_SECONDS since
-    it began, however busy. Noting the last request (once a minute) saves the session, which
-    renews its cookie: an idle browser also loses it. Goes after AuthenticationMiddleware."""
+    """Sign out a session that is over (`session_is_over`). Noting the last request (once a
+    minute) saves the session, which renews its cookie: an idle browser also loses it. Goes
+    after AuthenticationMiddleware."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
@@ -45,18 +63,11 @@ class SessionExpiryMiddleware:
         if request.user.is_authenticated:
             now = time.time()
             session = request.session
-            signed_in_at = session.get(SESSION_SIGNED_IN_KEY)
             last_seen_at = session.get(SESSION_SEEN_KEY)
-            if not isinstance(signed_in_at, int | float) or not isinstance(last_seen_at, int | float):
-                session[SESSION_SIGNED_IN_KEY] = session[SESSION_SEEN_KEY] = now
-            elif policy.session_expired(
-                signed_in_at=signed_in_at,
-                last_seen_at=last_seen_at,
-                now=now,
-                idle_seconds=settings.SESSION_COOKIE_AGE,
-                max_seconds=settings.SESSION_MAX_AGE_SECONDS,
-            ):
+            if session_is_over(session, now=now):
                 logout(request)  # the session's data goes; the pages then ask to sign in again
+            elif not isinstance(last_seen_at, int | float) or SESSION_SIGNED_IN_KEY not in session:
+                session[SESSION_SIGNED_IN_KEY] = session[SESSION_SEEN_KEY] = now
             elif now - last_seen_at >= SEEN_RESOLUTION_SECONDS:
                 session[SESSION_SEEN_KEY] = now
         return self.get_response(request)

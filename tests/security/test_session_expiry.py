@@ -6,9 +6,13 @@ from __future__ import annotations
 import time
 
 import pytest
+from asgiref.sync import async_to_sync
+from channels.testing import WebsocketCommunicator
+from django.conf import settings
 
 from accounts import policy
 from accounts.middleware import SESSION_SEEN_KEY, SESSION_SIGNED_IN_KEY
+from config.asgi import application
 
 HOUR = 3600
 
@@ -83,3 +87,28 @@ def test_a_session_older_than_its_limit_is_signed_out_however_busy(world, settin
 
     assert response.status_code == 302
     assert "_auth_user_id" not in client.session
+
+
+def _socket_opens(client) -> bool:
+    cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}".encode()
+
+    async def connect() -> bool:
+        socket = WebsocketCommunicator(
+            application, "/ws/t/acme/", headers=[(b"origin", b"http://testserver"), (b"cookie", cookie)]
+        )
+        connected, _code = await socket.connect()
+        await socket.disconnect()
+        return connected
+
+    return async_to_sync(connect)()
+
+
+@pytest.mark.django_db(transaction=True)  # the consumer reads the session from another thread
+def test_a_session_that_is_over_opens_no_live_socket(world):
+    client = world.client_for(world.agent)
+    _inbox(world, client)
+    assert _socket_opens(client)
+
+    _age(client, signed_in_ago=settings.SESSION_MAX_AGE_SECONDS + 1, seen_ago=1)
+
+    assert not _socket_opens(client)
