@@ -53,12 +53,16 @@ def media_bytes(file: FieldFile) -> bytes:
 
 
 def contact_export_request(*, tenant: Tenant, contact_id: int, actor: Actor, now: datetime) -> ContactExport:
-    """Ask for the contact's export; a worker builds it. Admins only."""
+    """Ask for the contact's export; a worker builds it. Asked again while one is being
+    prepared, that one is the answer (a double click builds one ZIP). Admins only."""
     require_role(actor, Role.ADMIN)
-    contact = Contact.objects.for_tenant(tenant).filter(pk=contact_id).first()
-    if contact is None:
-        raise ServiceError(_("There is no such contact."), code="not_found", http_status=404)
     with transaction.atomic():
+        contact = Contact.objects.for_tenant(tenant).select_for_update().filter(pk=contact_id).first()
+        if contact is None:
+            raise ServiceError(_("There is no such contact."), code="not_found", http_status=404)
+        preparing = selectors.contact_exports(tenant=tenant, contact_id=contact.pk).filter(state=ExportState.PREPARING)
+        if (existing := preparing.first()) is not None:
+            return existing
         export = ContactExport.objects.for_tenant(tenant).create(
             tenant=tenant, contact=contact, requested_by=actor.user, requested_by_label=actor.label, created_at=now
         )

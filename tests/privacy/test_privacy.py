@@ -279,3 +279,12 @@ def test_the_purge_forgets_expired_and_downloaded_exports_files(
     assert exports.get(pk=fresh).state == ExportState.READY
     assert exports.get(pk=stuck.pk).state == ExportState.FAILED
     assert len(list(tmp_path.rglob("exports/**/*.zip"))) == 1
+
+
+def test_asking_again_while_one_is_prepared_returns_that_one(world, built, django_capture_on_commit_callbacks):
+    _client, first = _export(world, built.alpha.pk, django_capture_on_commit_callbacks)
+    _again, second = _export(world, built.alpha.pk, django_capture_on_commit_callbacks)
+
+    assert second["id"] == first["id"]
+    assert ContactExport.objects.for_tenant(world.tenant).count() == 1
+    assert AuditLog.objects.for_tenant(world.tenant).filter(action="contact.export_requested").count() == 1
