@@ -59,7 +59,7 @@ def build(world: Any, other: Any) -> Scene:
     EventSubscription.objects.for_tenant(world.tenant).create(
         tenant=world.tenant,
         url="https://crm.example/hook",
-        event_types=["message.created", "conversation.updated", "contact.opted_in"],
+        event_types=["message.created", "conversation.updated", "contact.opted_in", "contact.erased"],
         secret="whsec_test",
     )
     alpha_texts = ["ALPHA-SECRET one", "ALPHA-SECRET two"]

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from accounts.models import AuditLog
 from billing.models import BillableEvent
-from inbox.models import BroadcastRecipient, Contact, Message, TenantEvent
+from inbox.models import BroadcastRecipient, Contact, EventDelivery, Message, TenantEvent
 from privacy.coverage import CONTACT_DATA, NO_CONTACT_DATA
 from privacy.models import ContactExport, ExportState
 from privacy.services.exports import contact_export_build, exports_purge
@@ -109,6 +109,9 @@ def test_erasure_is_audited_without_personal_data_and_announced(world, built):
     event = TenantEvent.objects.for_tenant(world.tenant).get(type="contact.erased")
     assert event.payload["contact_id"] == built.alpha.pk
     assert event.payload["conversation_ids"]
+    # The workspace's own systems are told too, so they erase their copy (ids only).
+    delivery = EventDelivery.objects.for_tenant(world.tenant).get(event_type="contact.erased")
+    assert delivery.payload["data"] == event.payload
 
 
 def test_erasure_cuts_only_the_contact_out_of_shared_webhook_bodies(world, built):
