@@ -9,9 +9,10 @@ import logging
 import tempfile
 import uuid
 import zipfile
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 
+from asgiref.sync import sync_to_async
 from celery import current_app
 from django.conf import settings
 from django.core.files import File
@@ -132,16 +133,24 @@ def contact_export_take(*, tenant: Tenant, export_id: int, actor: Actor, now: da
     return export
 
 
-def export_chunks(export: ContactExport) -> Iterator[bytes]:
-    """The export's ZIP in chunks; its file is deleted once sent (or once the client went away)."""
+async def export_chunks(export: ContactExport) -> AsyncIterator[bytes]:
+    """The export's ZIP in chunks; its file is deleted once sent (or once the client went away).
+    Asynchronous, so the ASGI server streams it instead of holding the whole ZIP in memory."""
     name = export.file.name
     try:
-        with default_storage.open(name, "rb") as handle:
-            while chunk := handle.read(CHUNK_SIZE):
+        handle = await sync_to_async(default_storage.open)(name, "rb")
+        try:
+            while chunk := await sync_to_async(handle.read)(CHUNK_SIZE):
                 yield chunk
+        finally:
+            await sync_to_async(handle.close)()
     finally:
-        default_storage.delete(name)
-        ContactExport.objects.for_tenant(export.tenant_id).filter(pk=export.pk).update(file="")
+        await sync_to_async(_forget_file)(export.tenant_id, export.pk, name)
+
+
+def _forget_file(tenant_id: int, export_id: int, name: str) -> None:
+    default_storage.delete(name)
+    ContactExport.objects.for_tenant(tenant_id).filter(pk=export_id).update(file="")
 
 
 def exports_purge(*, now: datetime) -> int:

@@ -17,6 +17,7 @@ from privacy.models import ContactExport, ExportState
 from privacy.services.exports import contact_export_build
 from tests.conftest import page_text
 from tests.inbox.factories import ChannelFactory, ConversationFactory, MessageFactory
+from tests.privacy.scene import body_of
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
@@ -71,7 +72,7 @@ def test_an_admin_exports_and_downloads_once(world, conversation, admin, django_
     download = admin.get(_url(world, conversation, "download", export_id=export.pk))
 
     assert download.status_code == 200
-    archive = zipfile.ZipFile(io.BytesIO(b"".join(download.streaming_content)))
+    archive = zipfile.ZipFile(io.BytesIO(body_of(download)))
     assert "Where is my parcel?" in archive.read("contact.json").decode()
     again = admin.get(_url(world, conversation, "download", export_id=export.pk), **HTMX)
     assert again.status_code == 410

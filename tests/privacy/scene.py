@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from asgiref.sync import async_to_sync
 from django.utils import timezone
 
 from accounts.models import Role
@@ -120,3 +121,12 @@ def build(world: Any, other: Any) -> Scene:
     with tenant_scope(other.tenant):
         gamma = Contact.objects.get(wa_id=GAMMA_WA_ID)
     return Scene(alpha=alpha, bravo=bravo, gamma=gamma, alpha_texts=alpha_texts)
+
+
+def body_of(response: Any) -> bytes:
+    """A download's bytes: exports stream asynchronously (the ASGI server never holds a whole ZIP)."""
+
+    async def collect() -> bytes:
+        return b"".join([chunk async for chunk in response.streaming_content])
+
+    return async_to_sync(collect)()

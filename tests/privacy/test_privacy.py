@@ -162,7 +162,7 @@ def test_export_holds_every_message_of_the_contact_and_nothing_of_others(
 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/zip"
-    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+    archive = zipfile.ZipFile(io.BytesIO(scene.body_of(response)))
     data = json.loads(archive.read("contact.json"))
     texts = [m["text"] for c in data["conversations"] for m in c["messages"]]
     assert sorted(texts) == sorted(built.alpha_texts)
@@ -186,7 +186,7 @@ def test_an_export_downloads_once(world, built, django_capture_on_commit_callbac
     client, requested = _export(world, built.alpha.pk, django_capture_on_commit_callbacks)
     contact_export_build(tenant_id=world.tenant.pk, export_id=requested["id"], now=timezone.now())
     download = f"/api/v1/exports/{requested['id']}/download/"
-    b"".join(client.get(download).streaming_content)
+    scene.body_of(client.get(download))
 
     again = client.get(download)
 
