@@ -82,21 +82,15 @@ def contact_export_build(*, tenant_id: int, export_id: int, now: datetime) -> No
         export = ContactExport.objects.select_related("contact").filter(pk=export_id).first()
         if export is None or export.state != ExportState.PREPARING:
             return  # erased with its contact, or built already
-        data, attachments = selectors.contact_data(tenant_id=tenant_id, contact=export.contact)
-        with tempfile.TemporaryFile() as spool:
-            with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-                for attachment in attachments:
-                    try:
-                        content = media_bytes(attachment.file)
-                    except FileNotFoundError:
-                        logger.warning("export %s: the file of message %s is gone", export_id, attachment.message_id)
-                        continue
-                    archive.writestr(selectors.media_name(attachment), content)
-                data["generated_at"] = now.isoformat()
-                archive.writestr("contact.json", json.dumps(data, ensure_ascii=False, indent=2))
-            size = spool.tell()
-            spool.seek(0)
-            name = default_storage.save(f"exports/{tenant_id}/{uuid.uuid4().hex}.zip", File(spool))
+        try:
+            name, size = _write_zip(export, now=now)
+        except Exception:
+            # Said at once (the admin sees "Failed" and may ask again), not after the stale-build hour.
+            logger.exception("export %s could not be built", export_id)
+            ContactExport.objects.filter(pk=export_id, state=ExportState.PREPARING).update(
+                state=ExportState.FAILED, error="The export could not be built."
+            )
+            return
         with transaction.atomic():
             fresh = ContactExport.objects.select_for_update().filter(pk=export_id).first()
             if fresh is None or fresh.state != ExportState.PREPARING:
@@ -108,6 +102,26 @@ def contact_export_build(*, tenant_id: int, export_id: int, now: datetime) -> No
             fresh.ready_at = now
             fresh.expires_at = now + timedelta(hours=settings.PRIVACY_EXPORT_TTL_HOURS)
             fresh.save(update_fields=["file", "size", "state", "ready_at", "expires_at"])
+
+
+def _write_zip(export: ContactExport, *, now: datetime) -> tuple[str, int]:
+    """Write the export's ZIP to storage; its name and size."""
+    data, attachments = selectors.contact_data(tenant_id=export.tenant_id, contact=export.contact)
+    with tempfile.TemporaryFile() as spool:
+        with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for attachment in attachments:
+                try:
+                    content = media_bytes(attachment.file)
+                except FileNotFoundError:
+                    logger.warning("export %s: the file of message %s is gone", export.pk, attachment.message_id)
+                    continue
+                archive.writestr(selectors.media_name(attachment), content)
+            data["generated_at"] = now.isoformat()
+            archive.writestr("contact.json", json.dumps(data, ensure_ascii=False, indent=2))
+        size = spool.tell()
+        spool.seek(0)
+        name = default_storage.save(f"exports/{export.tenant_id}/{uuid.uuid4().hex}.zip", File(spool))
+    return name, size
 
 
 def contact_export_take(*, tenant: Tenant, export_id: int, actor: Actor, now: datetime) -> ContactExport:

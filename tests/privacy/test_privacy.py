@@ -291,3 +291,19 @@ def test_asking_again_while_one_is_prepared_returns_that_one(world, built, djang
     assert second["id"] == first["id"]
     assert ContactExport.objects.for_tenant(world.tenant).count() == 1
     assert AuditLog.objects.for_tenant(world.tenant).filter(action="contact.export_requested").count() == 1
+
+
+def test_an_export_that_can_not_be_stored_fails_at_once(
+    world, built, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    client, requested = _export(world, built.alpha.pk, django_capture_on_commit_callbacks)
+    blocked = tmp_path / "a-file-not-a-folder"
+    blocked.write_bytes(b"")
+    settings.MEDIA_ROOT = blocked  # the storage can't write under it
+
+    contact_export_build(tenant_id=world.tenant.pk, export_id=requested["id"], now=timezone.now())
+
+    assert client.get(requested["url"]).json()["state"] == "failed"
+    download = client.get(f"/api/v1/exports/{requested['id']}/download/")
+    assert download.status_code == 409
+    assert download.json()["error"]["code"] == "export_failed"
