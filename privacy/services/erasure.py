@@ -89,6 +89,7 @@ def contact_erase(*, tenant: Tenant, contact_id: int, actor: Actor, now: datetim
         _erase_traces(
             tenant=tenant,
             contact=contact,
+            message_ids=message_ids,
             conversation_ids=conversation_ids,
             provider_ids=provider_ids,
             identifiers=identifiers,
@@ -134,6 +135,7 @@ def _erase_traces(
     *,
     tenant: Tenant,
     contact: Contact,
+    message_ids: list[int],
     conversation_ids: list[int],
     provider_ids: list[str],
     identifiers: list[str],
@@ -145,16 +147,12 @@ def _erase_traces(
         counts["status_updates"] += (
             StatusUpdate.objects.for_tenant(tenant).filter(recipient_id=contact.wa_id).delete()[0]
         )
-    counts["live_events"] += (
-        TenantEvent.objects.for_tenant(tenant)
-        .filter(payload_refers("payload__", conversation_ids=conversation_ids, contact_id=contact.pk))
-        .delete()[0]
-    )
-    counts["event_deliveries"] += (
-        EventDelivery.objects.for_tenant(tenant)
-        .filter(payload_refers("payload__data__", conversation_ids=conversation_ids, contact_id=contact.pk))
-        .delete()[0]
-    )
+
+    def naming(prefix: str) -> Q:
+        return payload_refers(prefix, message_ids=message_ids, conversation_ids=conversation_ids, contact_id=contact.pk)
+
+    counts["live_events"] += TenantEvent.objects.for_tenant(tenant).filter(naming("payload__")).delete()[0]
+    counts["event_deliveries"] += EventDelivery.objects.for_tenant(tenant).filter(naming("payload__data__")).delete()[0]
     urls = [
         reverse("inbox_conversation", kwargs={"tenant_slug": tenant.slug, "conversation_id": pk})
         for pk in conversation_ids

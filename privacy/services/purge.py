@@ -2,9 +2,10 @@
 
 A message is also in: its delivery receipts (StatusUpdate, by provider id), its reactions and
 outbox entry (cascade), its stored file (Attachment and the file itself, plus the upload it was
-sent from when no other message uses it), the live event log (TenantEvent) and the outbound
-event-webhook deliveries (EventDelivery and their attempts) that quote it. Files are deleted
-only after the transaction commits, so a rolled-back purge loses nothing.
+sent from when no other message uses it). Files are deleted only after the transaction
+commits, so a rolled-back purge loses nothing. The live event log (TenantEvent) and outbound
+event-webhook deliveries quote messages too: erasure finds them by the ids they name
+(`payload_refers`), retention by their age.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Q
 
-from inbox.models import Attachment, EventDelivery, Message, StatusUpdate, TenantEvent, UploadedMedia
+from inbox.models import Attachment, Message, StatusUpdate, UploadedMedia
 from privacy import policy
 from whatsapp.models import WebhookEvent
 
@@ -91,16 +92,6 @@ def messages_purge(*, tenant_id: int, message_ids: list[int], counts: Counter[st
     counts["uploads"] += uploads.delete()[0]
     counts["status_updates"] += (
         StatusUpdate.objects.for_tenant(tenant_id).filter(provider_message_id__in=provider_ids).delete()[0]
-    )
-    counts["live_events"] += (
-        TenantEvent.objects.for_tenant(tenant_id)
-        .filter(payload_refers("payload__", message_ids=message_ids))
-        .delete()[0]
-    )
-    counts["event_deliveries"] += (
-        EventDelivery.objects.for_tenant(tenant_id)
-        .filter(payload_refers("payload__data__", message_ids=message_ids))
-        .delete()[0]
     )
     counts["files"] += len(files - still_used)
     counts["messages"] += messages.delete()[1].get("inbox.Message", 0)

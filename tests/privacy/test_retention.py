@@ -36,7 +36,7 @@ def _message(conversation, *, days_ago: int, text: str) -> Message:
         occurred_at=message.sent_at, recipient_id=conversation.contact.wa_id,
     )  # fmt: skip
     TenantEvent.objects.for_tenant(conversation.tenant).create(
-        tenant=conversation.tenant, seq=message.pk, type="message.created",
+        tenant=conversation.tenant, seq=message.pk, type="message.created", created_at=message.sent_at,
         payload={"message": {"id": message.pk, "conversation_id": conversation.pk, "text": text}},
     )  # fmt: skip
     return message
