@@ -46,3 +46,11 @@ def login_locked(*, account_failures: int, ip_failures: int, account_limit: int,
     """Whether a sign-in must be refused before the password is even checked: the account, or
     the address it comes from, has used up its failed attempts for the current hour."""
     return account_failures >= account_limit or ip_failures >= ip_limit
+
+
+def session_expired(
+    *, signed_in_at: float, last_seen_at: float, now: float, idle_seconds: int, max_seconds: int
+) -> bool:
+    """Whether a signed-in session is over (Unix seconds): idle too long, or too old whatever
+    happened in between."""
+    return now - last_seen_at >= idle_seconds or now - signed_in_at >= max_seconds

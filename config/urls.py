@@ -18,6 +18,8 @@ def api_not_found(request: HttpRequest, path: str) -> JsonResponse:
 api_urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("accounts.api.urls")),
     path("", include("inbox.api.urls")),
+    # The contact's detail route (with DELETE, the erasure) and its exports.
+    path("", include("privacy.api.urls")),
     path("", include("whatsapp.api.urls")),
     path("", include("billing.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api_schema"),

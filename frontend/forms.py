@@ -78,7 +78,10 @@ class TenantSettingsForm(forms.Form):
         required=False,
         min_value=30,
         max_value=3650,
-        help_text=_("Leave empty to keep messages until you delete them."),
+        help_text=_(
+            "Each night, messages older than this are deleted with their files. "
+            "Leave empty to keep messages until you delete them."
+        ),
     )
     default_language = forms.ChoiceField(
         label=_("Language"),

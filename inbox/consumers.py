@@ -15,11 +15,13 @@ repeats it while it lasts. A socket that closes tells the others it left.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from accounts.middleware import session_is_over
 from accounts.security import two_factor_satisfied
 from accounts.selectors import membership_by_slug
 from inbox.events import tenant_group
@@ -45,7 +47,10 @@ class TenantEventsConsumer(AsyncJsonWebsocketConsumer):
         user = self.scope.get("user")
         slug = self.scope["url_route"]["kwargs"]["tenant_slug"]
         membership = None
-        if user is not None and user.is_authenticated:
+        session = self.scope.get("session")
+        # A session idle or old past its limits opens no socket, as it would open no page.
+        over = session is not None and await database_sync_to_async(session_is_over)(session, now=time.time())
+        if user is not None and user.is_authenticated and not over:
             membership = await database_sync_to_async(membership_by_slug)(slug=slug, user=user)
         # A workspace that requires two-factor sign-in shows nothing live to a member without it.
         if membership is None or not await database_sync_to_async(two_factor_satisfied)(membership):

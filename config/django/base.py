@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "whatsapp",
     "templates_mgmt",
     "billing",
+    "privacy",
     "frontend",
 ]
 
@@ -47,6 +48,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.SessionExpiryMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "accounts.middleware.TenantMiddleware",
@@ -125,8 +127,11 @@ LOGOUT_REDIRECT_URL = "login"
 PASSWORD_RESET_TIMEOUT = int(timedelta(hours=3).total_seconds())
 INVITATION_TTL = timedelta(days=env.int("INVITATION_TTL_DAYS", default=7))
 
-# Sessions end this long after sign-in, whatever happens in between (a working day by default).
+# A session ends after SESSION_HOURS without a request (a working day by default): the cookie
+# lives that long and is renewed while the person works (accounts.middleware.SessionExpiryMiddleware);
+# and SESSION_MAX_DAYS after signing in, however busy (two weeks by default).
 SESSION_COOKIE_AGE = int(timedelta(hours=env.int("SESSION_HOURS", default=12)).total_seconds())
+SESSION_MAX_AGE_SECONDS = int(timedelta(days=env.int("SESSION_MAX_DAYS", default=14)).total_seconds())
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
@@ -285,6 +290,10 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-event-deliveries": {"task": "inbox.tasks.event_deliveries_sweep", "schedule": timedelta(minutes=1)},
     # Templates made or changed in Meta's manager, and decisions whose webhook was lost.
     "sync-templates": {"task": "whatsapp.tasks.templates_sync", "schedule": timedelta(hours=1)},
+    # Exports not downloaded in time, and files a download left behind.
+    "purge-contact-exports": {"task": "privacy.tasks.exports_purge", "schedule": timedelta(hours=1)},
+    # Messages and media past each workspace's retention period, at night (UTC).
+    "apply-retention": {"task": "privacy.tasks.retention_apply_all", "schedule": crontab(hour=3, minute=15)},
     "purge-stale-invitations": {
         "task": "accounts.tasks.invitations_purge_stale",
         "schedule": timedelta(hours=6),
@@ -295,6 +304,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(0, 3, day_of_month="1"),
     },
 }
+
+# Data protection: how long a contact's export waits for its one download; how many messages
+# retention deletes per transaction.
+PRIVACY_EXPORT_TTL_HOURS = env.int("PRIVACY_EXPORT_TTL_HOURS", default=24)
+RETENTION_BATCH_SIZE = env.int("RETENTION_BATCH_SIZE", default=1000)
 
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOGGING = {

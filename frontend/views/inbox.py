@@ -463,6 +463,7 @@ def _script_text() -> dict[str, str]:
         "offline": _("Relay could not be reached; check your connection and try again."),
         "reconnecting": _("Live updates paused: reconnecting…"),
         "signedOut": _("You were signed out. Reload the page to sign in again."),
+        "erased": _("This conversation's contact was erased, with everything about them."),
         "fileType": _("WhatsApp does not accept %(type)s files."),
         "fileSize": _("%(name)s is %(size)s; WhatsApp takes %(kind)s files up to %(max)s."),
         "newMessage": _("New WhatsApp message"),

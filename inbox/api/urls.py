@@ -15,7 +15,6 @@ from inbox.api.broadcasts import (
     BroadcastRecipientsView,
 )
 from inbox.api.contacts import (
-    ContactDetailView,
     ContactImportView,
     ContactListView,
     ContactOptInView,
@@ -60,7 +59,6 @@ urlpatterns = [
     path("messages/<int:message_id>/media/", MessageMediaView.as_view(), name="api_message_media"),
     path("contacts/", ContactListView.as_view(), name="api_contacts"),
     path("contacts/import/", ContactImportView.as_view(), name="api_contacts_import"),
-    path("contacts/<int:contact_id>/", ContactDetailView.as_view(), name="api_contact"),
     path("contacts/<int:contact_id>/opt-in/", ContactOptInView.as_view(), name="api_contact_opt_in"),
     path("contacts/<int:contact_id>/opt-out/", ContactOptOutView.as_view(), name="api_contact_opt_out"),
     path("broadcasts/", BroadcastListView.as_view(), name="api_broadcasts"),

@@ -15,11 +15,13 @@ EVENT_TYPES = (
     "conversation.updated",
     "contact.opted_in",
     "contact.opted_out",
+    # A contact was erased (ids only): the tenant's own systems erase their copy too (GDPR Art. 19).
+    "contact.erased",
     "template.status",
 )
 # The live inbox events that are also sent to subscribers (consent and template changes are
 # published where they are recorded).
-LIVE_EVENT_TYPES = frozenset({"message.created", "message.status", "conversation.updated"})
+LIVE_EVENT_TYPES = frozenset({"message.created", "message.status", "conversation.updated", "contact.erased"})
 # Pauses after the 1st, 2nd, … failed attempt; the last repeats.
 RETRY_PAUSES = (
     timedelta(seconds=30),

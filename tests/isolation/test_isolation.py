@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -51,6 +51,7 @@ from inbox.models import (
 )
 from inbox.services.broadcasts import RecipientInput, broadcast_create
 from inbox.services.consent import consent_record, consent_settings_update
+from privacy.models import ContactExport, ExportState
 from templates_mgmt.models import MessageTemplate, TemplateEvent
 from tests.accounts.factories import MembershipFactory, TenantFactory, UserFactory, api_key_for
 from tests.inbox.factories import (
@@ -111,6 +112,10 @@ TENANT_PAGES = {
     "settings_audit_log": ["GET"],
     "settings_consent": ["GET", "POST"],
     "contacts_import": ["GET", "POST"],
+    "contact_privacy": ["GET"],
+    "contact_export": ["POST"],
+    "contact_export_download": ["GET"],
+    "contact_erase": ["POST"],
     "broadcasts": ["GET"],
     "broadcast_new": ["GET", "POST"],
     "broadcast": ["GET"],
@@ -200,7 +205,10 @@ API_ROUTES = {
     "api_message": ["GET"],
     "api_message_media": ["GET"],
     "api_contacts": ["GET", "POST"],
-    "api_contact": ["GET", "PATCH"],
+    "api_contact": ["GET", "PATCH", "DELETE"],
+    "api_contact_export": ["POST"],
+    "api_export": ["GET"],
+    "api_export_download": ["GET"],
     "api_contact_opt_in": ["POST"],
     "api_contact_opt_out": ["POST"],
     "api_contacts_import": ["POST"],
@@ -246,6 +254,7 @@ POST_DATA = {
     "graph_api_base_url": "https://graph.facebook.com",
     "graph_api_version": "v25.0",
     "throughput_mps": "80",
+    "confirm": "erase",
 }
 
 
@@ -342,6 +351,9 @@ def tenants(db: None) -> Tenants:
     plan_change(actor=actor, code="business", numbers_used=1, now=datetime(2025, 5, 20, tzinfo=UTC))
     b_statement = statement_issue(tenant_id=b.pk, month=date(2025, 6, 1), now=datetime(2025, 7, 1, 3, tzinfo=UTC))
     assert b_statement is not None
+    b_export = ContactExport.objects.for_tenant(b).create(
+        tenant=b, contact=b_contact, state=ExportState.READY, expires_at=timezone.now() + timedelta(hours=1)
+    )
     return Tenants(
         a=a,
         a_owner=a_owner,
@@ -370,6 +382,7 @@ def tenants(db: None) -> Tenants:
             "subscription_id": b_hook.pk,
             "delivery_id": b_delivery.pk,
             "number": b_statement.number,
+            "export_id": b_export.pk,
         },
         b_markers=[
             "Globex",
@@ -471,6 +484,7 @@ def snapshot(tenant: Tenant) -> dict[str, Any]:
         "canned_responses": list(CannedResponse.objects.for_tenant(tenant).order_by("pk").values()),
         "activities": list(Activity.objects.for_tenant(tenant).order_by("pk").values()),
         "auto_assignments": list(AutoAssignment.objects.for_tenant(tenant).order_by("pk").values()),
+        "exports": list(ContactExport.objects.for_tenant(tenant).order_by("pk").values()),
     }
 
 

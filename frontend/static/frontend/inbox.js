@@ -217,6 +217,21 @@
         });
         refreshPanel();
         break;
+      case "contact.erased": {
+        // An admin erased the contact: their rows go, and an open thread of theirs closes, saying why.
+        const erased = event.conversation_ids || [];
+        erased.forEach((id) => document.getElementById(`conversation-${id}`)?.remove());
+        if (erased.includes(open)) {
+          openConversation(baseUrl, { push: true }).then(() => {
+            const notice = document.createElement("p");
+            notice.className = "erased-notice";
+            notice.setAttribute("role", "status");
+            notice.textContent = text.erased;
+            document.getElementById("thread-pane")?.prepend(notice);
+          });
+        }
+        break;
+      }
       case "contact.updated":
         // A colleague renamed the contact or changed its attributes: its rows and panel show them.
         for (const id of event.conversation_ids || []) refreshRow(id);

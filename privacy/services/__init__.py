@@ -1,0 +1,1 @@
+"""Writes of data protection: exports, erasure and retention."""
