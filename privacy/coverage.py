@@ -70,4 +70,9 @@ NO_CONTACT_DATA: dict[str, str] = {
     "billing.RatePrice": "WhatsApp's prices",
     "billing.Budget": "the workspace's budget",
     "billing.PlanPeriod": "the workspace's plan",
+    # Statements aggregate usage by category and country: no recipient, no message.
+    "billing.Statement": "the workspace's monthly statement (its company details, no contact)",
+    "billing.StatementLine": "a statement's totals by plan, category and country",
+    "billing.StatementCredit": "an amount credited to the workspace",
+    "billing.StatementCounter": "the statement number sequence",
 }
