@@ -123,7 +123,6 @@ def user_sign_up(*, email: str, name: str, password: str, company_name: str, ip:
     return tenant_create(name=company_name, owner=user, ip=ip)
 
 
-@transaction.atomic
 @dataclass(frozen=True)
 class CompanyDetails:
     """Who the tenant is on paper, for statements: all optional until a statement needs them."""
@@ -175,6 +174,7 @@ def company_details_clean(details: CompanyDetails) -> CompanyDetails:
     )
 
 
+@transaction.atomic
 def tenant_update(
     *,
     tenant: Tenant,
