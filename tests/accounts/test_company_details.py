@@ -172,7 +172,9 @@ def test_the_api_reads_and_changes_company_details(world):
     client = bearer(secret)
 
     response = client.patch(
-        "/api/v1/tenant/", {"legal_name": "Acme Coffee GmbH", "country": "nl", "vat_id": "NL123456789B01"}, format="json"
+        "/api/v1/tenant/",
+        {"legal_name": "Acme Coffee GmbH", "country": "nl", "vat_id": "NL123456789B01"},
+        format="json",
     )
 
     assert response.status_code == 200, response.content
