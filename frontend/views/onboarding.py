@@ -105,6 +105,8 @@ def setup_step(request: TenantRequest, tenant_slug: str, step: str) -> HttpRespo
         done=steps_done(facts)[current],
         title=STEP_TITLES[current],
         next_url=_next_url(request, current),
+        # /setup/ shows the step to resume at: its forms post to the step's own address.
+        step_url=reverse("setup_step", kwargs={"tenant_slug": request.tenant.slug, "step": current.value}),
     )
     return render(request, "frontend/setup/wizard.html", context, status=400 if form and form.errors else 200)
 

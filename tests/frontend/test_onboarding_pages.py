@@ -236,3 +236,8 @@ def test_the_team_step_ticks_with_an_invitation(db):
     assert '<span class="wizard-mark" aria-hidden="true">✓</span> Invite your team' in page_text(
         client.get("/t/fays-bikes/setup/team/")
     )
+
+
+def test_the_resumed_step_posts_to_its_own_address(world):
+    text = page_text(world.client_for(world.owner).get(SETUP))
+    assert f'<form method="post" action="{SETUP}company/" novalidate>' in text
