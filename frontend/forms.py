@@ -349,6 +349,14 @@ class ConsentSettingsForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Sent back to a customer who opted out with a keyword. Leave it empty to send none."),
     )
+    double_opt_in = forms.BooleanField(
+        label=_("Double opt-in"),
+        required=False,
+        help_text=_(
+            "An opt-in on your opt-in pages counts only once the customer answers “Yes” to the confirmation "
+            "template sent to them on WhatsApp (choose it on the number's Reach page). Until then it is pending."
+        ),
+    )
 
     def clean_keywords(self) -> list[str]:
         text = str(self.cleaned_data["keywords"])

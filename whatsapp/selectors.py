@@ -12,7 +12,7 @@ from django.db.models import Max
 
 from accounts.models import Membership, Tenant
 from accounts.selectors import invitations_open
-from inbox.models import Conversation
+from inbox.models import Conversation, OptInRequest
 from inbox.policy import ConsentState
 from inbox.selectors import consent_state_of
 from templates_mgmt.models import MessageTemplate, TemplateStatus
@@ -111,6 +111,21 @@ def approved_templates(*, tenant_id: int, channel_id: int) -> list[MessageTempla
         MessageTemplate.objects.for_tenant(tenant_id)
         .filter(waba_id__in=waba_id, status=TemplateStatus.APPROVED)
         .order_by("name", "language")
+    )
+
+
+def opt_in_request_awaits(*, conversation: Conversation, template_name: str) -> bool:
+    """Whether the conversation's contact asked to opt in on its channel and `template_name` is the
+    template asking them to confirm (double opt-in)."""
+    return (
+        OptInRequest.objects.for_tenant(conversation.tenant_id)
+        .filter(
+            contact_id=conversation.contact_id,
+            channel_id=conversation.channel_id,
+            confirmed_at__isnull=True,
+            template_name=template_name,
+        )
+        .exists()
     )
 
 

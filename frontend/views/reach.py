@@ -23,6 +23,7 @@ from accounts.errors import ServiceError
 from accounts.models import Role
 from accounts.tenancy import tenant_scope
 from inbox.hours import hours_for_channel
+from inbox.models import OptInRequest
 from inbox.services.consent import phone_to_e164
 from templates_mgmt.models import MessageTemplate
 from whatsapp.models import OptInPage, WhatsAppNumber
@@ -209,7 +210,7 @@ def opt_in_public(request: HttpRequest, key: str) -> HttpResponse:
         try:
             # Found by its key across tenants; from here on, inside its own tenant, as a tenant page is.
             with tenant_scope(page.tenant_id):
-                opt_in_submit(
+                recorded = opt_in_submit(
                     page=page,
                     phone=form.cleaned_data["phone"],
                     consented=form.cleaned_data["consent"],
@@ -220,6 +221,7 @@ def opt_in_public(request: HttpRequest, key: str) -> HttpResponse:
             form.add_error("phone" if error.code == "invalid_phone" else None, error.message)
             status = error.http_status
         else:
-            return render(request, "frontend/reach/opt_in_done.html", {"page": page, "business_name": page.tenant.name})
+            context = {"business_name": page.tenant.name, "pending": isinstance(recorded, OptInRequest)}
+            return render(request, "frontend/reach/opt_in_done.html", context)
     context = {"page": page, "form": form, "business_name": page.tenant.name}
     return render(request, "frontend/reach/opt_in.html", context, status=status if form.errors else 200)

@@ -1,0 +1,193 @@
+"""Double opt-in through the simulator: a sign-up on the opt-in page is only a request, the
+confirmation template goes out although the customer gave no consent yet, and the customer's "yes"
+(the quick-reply button tapped on the simulator's phone, or the word typed) makes it consent with
+the form's exact text, the request's time and address and the confirming message. No reply, or
+another one, leaves it pending, and pending is no consent."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from accounts.errors import ServiceError
+from accounts.models import Role
+from accounts.services import Actor
+from inbox.models import ConsentEvent, ConsentSettings, Contact, Message, OptInRequest, OutboxEntry
+from inbox.selectors import consent_state_of
+from inbox.services.consent import consent_settings_update
+from inbox.services.outbound import conversation_for_contact, send_message
+from tests.templates_mgmt.factories import MessageTemplateFactory
+from tests.whatsapp.conftest import connect_number, post_webhook
+from whatsapp.models import OptInPage, WhatsAppNumber
+from whatsapp.services import ingest, sender
+from whatsapp.services.optin import opt_in_page_get_or_create, opt_in_page_update
+
+pytestmark = pytest.mark.django_db
+
+CUSTOMER = "4915123456789"
+ASK = "Please confirm: do you want news from Acme Coffee on WhatsApp?"
+COMPONENTS = [
+    {"type": "BODY", "text": ASK},
+    {"type": "BUTTONS", "buttons": [{"type": "QUICK_REPLY", "text": "Yes"}, {"type": "QUICK_REPLY", "text": "No"}]},
+]
+
+
+@pytest.fixture
+def number(world, simulator, webhook_receiver) -> WhatsAppNumber:
+    simulator.config.webhook_url = webhook_receiver.url
+    simulator.config.app_secret = settings.WHATSAPP_APP_SECRET
+    return connect_number(world, graph_api_base_url=simulator.url)
+
+
+@pytest.fixture
+def page(world, simulator, number) -> OptInPage:
+    template = MessageTemplateFactory.create(number=number, name="opt_in_confirm", components=COMPONENTS)
+    httpx.post(
+        f"{simulator.url}/_sim/templates",
+        json={"name": "opt_in_confirm", "language": "en_US", "category": "UTILITY", "waba_id": number.waba_id,
+              "components": COMPONENTS},
+    ).raise_for_status()  # fmt: skip
+    admin = Actor(tenant_id=world.tenant.pk, role=Role.ADMIN, user=world.admin.user)
+    page = opt_in_page_get_or_create(number=number)
+    opt_in_page_update(
+        page=page, actor=admin, consent_text=page.consent_text, is_enabled=True, confirmation_template=template
+    )
+    consent_settings_update(tenant=world.tenant, actor=admin, keywords=["STOP"], confirmation="", double_opt_in=True)
+    return page
+
+
+def sign_up(page: OptInPage) -> Any:
+    return Client(REMOTE_ADDR="203.0.113.7").post(f"/join/{page.key}/", {"phone": "+49 151 23456789", "consent": "1"})
+
+
+def confirmation_sent(world, simulator) -> str:
+    """Deliver the queued confirmation template through the simulator; its wamid."""
+    entry = OutboxEntry.objects.for_tenant(world.tenant).get()
+    assert sender.deliver(tenant_id=world.tenant.pk, outbox_id=entry.pk).state == "sent"
+    [sent] = simulator.state.sent_messages(phone_number_id="106540352242922", wa_id=CUSTOMER)
+    assert sent.request["template"]["name"] == "opt_in_confirm"
+    return str(Message.objects.for_tenant(world.tenant).get(direction="out").provider_message_id)
+
+
+def customer_answers(simulator, webhook_receiver, message: dict[str, Any]) -> str:
+    """The customer's phone (the simulator) sends `message`; its signed webhook reaches the product."""
+    answer = httpx.post(
+        f"{simulator.url}/_sim/inbound",
+        json={"phone_number_id": "106540352242922", "from": CUSTOMER, "message": message},
+    ).json()
+    [delivered] = webhook_receiver.received()[-1:]
+    assert post_webhook(delivered.body).status_code == 200
+    ingest.drain()
+    return str(answer["id"])
+
+
+def consent_of(world) -> Any:
+    return consent_state_of(tenant=world.tenant, contact=Contact.objects.for_tenant(world.tenant).get())
+
+
+def test_a_sign_up_is_only_a_request_until_the_customer_taps_yes(world, simulator, webhook_receiver, page):
+    response = sign_up(page)
+
+    assert "Answer it with “Yes” to confirm" in response.content.decode()
+    request = OptInRequest.objects.for_tenant(world.tenant).get()
+    assert (request.confirmed_at, request.ip, request.proof) == (None, "203.0.113.7", page.consent_text)
+    assert not ConsentEvent.objects.for_tenant(world.tenant).exists()
+    assert not consent_of(world).opted_in
+    asked = confirmation_sent(world, simulator)
+    assert OptInRequest.objects.for_tenant(world.tenant).get().confirmation_message.provider_message_id == asked
+
+    tapped = customer_answers(
+        simulator,
+        webhook_receiver,
+        {"type": "button", "button": {"payload": "Yes", "text": "Yes"}, "context": {"id": asked}},
+    )
+
+    event = ConsentEvent.objects.for_tenant(world.tenant).get()
+    assert (event.kind, event.source, event.ip) == ("opt_in", "web_form", "203.0.113.7")
+    assert event.proof.startswith(page.consent_text)
+    assert request.requested_at.isoformat() in event.proof
+    assert f"confirmed on WhatsApp with “Yes” (message {tapped})" in event.proof
+    request.refresh_from_db()
+    assert request.confirming_message.provider_message_id == tapped
+    assert request.consent_event == event
+    assert consent_of(world).opted_in
+
+
+def test_a_typed_yes_in_another_language_confirms_too(world, simulator, webhook_receiver, page):
+    sign_up(page)
+    confirmation_sent(world, simulator)
+
+    customer_answers(simulator, webhook_receiver, {"type": "text", "text": {"body": "Ja!"}})
+
+    assert consent_of(world).opted_in
+    assert OptInRequest.objects.for_tenant(world.tenant).get().confirmed_at is not None
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        {"type": "button", "button": {"payload": "No", "text": "No"}},
+        {"type": "text", "text": {"body": "Yes, but what is this about?"}},
+        {"type": "text", "text": {"body": "STOP"}},
+    ],
+)
+def test_any_other_answer_leaves_the_request_pending_and_no_consent(world, simulator, webhook_receiver, page, message):
+    sign_up(page)
+    confirmation_sent(world, simulator)
+
+    customer_answers(simulator, webhook_receiver, message)
+
+    assert OptInRequest.objects.for_tenant(world.tenant).get().confirmed_at is None
+    assert not consent_of(world).opted_in
+    assert not ConsentEvent.objects.for_tenant(world.tenant).filter(kind="opt_in").exists()
+
+
+def test_without_a_reply_the_request_allows_no_other_template(world, simulator, page, number):
+    sign_up(page)
+    confirmation_sent(world, simulator)
+    MessageTemplateFactory.create(number=number, name="weekly_offer", category="MARKETING",
+                                  components=[{"type": "BODY", "text": "This week: 20% off."}])  # fmt: skip
+    contact = Contact.objects.for_tenant(world.tenant).get()
+    conversation = conversation_for_contact(channel=number.channel, contact=contact, now=page.updated_at)
+    payload = {"type": "template", "template": {"name": "weekly_offer", "language": {"code": "en_US"}}}
+
+    with pytest.raises(ServiceError) as refused:
+        send_message(conversation=conversation, payload=payload, actor=Actor(tenant_id=world.tenant.pk, role="agent"),
+                     now=page.updated_at)  # fmt: skip
+
+    assert refused.value.code == "no_consent"
+
+
+def test_signing_up_again_renews_the_pending_request(world, simulator, page):
+    sign_up(page)
+    first = OptInRequest.objects.for_tenant(world.tenant).get()
+    sign_up(page)
+
+    renewed = OptInRequest.objects.for_tenant(world.tenant).get()
+    assert renewed.pk == first.pk
+    assert renewed.requested_at > first.requested_at
+
+
+def test_without_double_opt_in_the_sign_up_is_consent_at_once(world, simulator, page):
+    admin = Actor(tenant_id=world.tenant.pk, role=Role.ADMIN, user=world.admin.user)
+    consent_settings_update(tenant=world.tenant, actor=admin, keywords=["STOP"], confirmation="", double_opt_in=False)
+
+    response = sign_up(page)
+
+    assert "may now send you messages" in response.content.decode()
+    assert consent_of(world).opted_in
+    assert not OptInRequest.objects.for_tenant(world.tenant).exists()
+
+
+def test_the_consent_page_switches_double_opt_in(world):
+    client = world.client_for(world.admin)
+
+    response = client.post("/t/acme/settings/consent/", {"keywords": "STOP", "confirmation": "", "double_opt_in": "on"})
+
+    assert response.status_code == 302
+    assert ConsentSettings.objects.for_tenant(world.tenant).get().double_opt_in
+    assert client.get("/t/acme/settings/consent/").context["form"].initial["double_opt_in"] is True
