@@ -231,6 +231,13 @@ API_ROUTES = {
     "api_conversation_notes": ["POST"],
     "api_usage": ["GET"],
     "api_usage_estimate": ["POST"],
+    "api_hours": ["GET", "PUT"],
+    "api_channel_hours": ["GET", "PUT", "DELETE"],
+    "api_bot": ["GET", "PUT"],
+    "api_bot_answers": ["GET", "POST"],
+    "api_bot_answer": ["GET", "PUT", "DELETE"],
+    "api_webhooks": ["GET", "POST"],
+    "api_webhook": ["GET", "PUT", "DELETE"],
 }
 
 # WebSocket routes, opened by tenant A's owner.
