@@ -4,6 +4,8 @@ input gets the error envelope naming the field and changes nothing; other keys a
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from accounts.models import ApiKeyScope, AuditLog
@@ -16,7 +18,7 @@ from tests.inbox.factories import ChannelFactory
 
 pytestmark = pytest.mark.django_db
 
-HOURS = {
+HOURS: dict[str, Any] = {
     "timezone": "Europe/Berlin",
     "intervals": [
         {"weekday": 0, "opens": "09:00", "closes": "12:30"},
@@ -25,7 +27,7 @@ HOURS = {
     ],
     "holidays": ["2026-12-25", "2026-12-24"],
 }
-BOT = {
+BOT: dict[str, Any] = {
     "enabled": True,
     "greeting": "Hi! This is Acme Coffee.",
     "away_message": "We're closed; we open {next_opening}.",
