@@ -26,6 +26,7 @@ from frontend.forms import (
     RoleForm,
     TenantSettingsForm,
 )
+from frontend.views.automation import form_saved
 
 AUDIT_PAGE_SIZE = 50
 
@@ -36,14 +37,9 @@ def company_initial(tenant: Tenant) -> dict[str, str]:
 
 def tenant_update_from(request: TenantRequest, form: CompanyDetailsForm, **settings: Any) -> bool:
     """Save the settings; a refusal (a VAT number of the wrong form...) goes on the form's field."""
-    try:
-        services.tenant_update(tenant=request.tenant, actor=actor_for(request), **settings)
-    except ServiceError as error:
-        request.tenant.refresh_from_db()
-        field = error.details.get("field") if isinstance(error.details, dict) else None
-        form.add_error(field if field in form.fields else None, error.message)
-        return False
-    return True
+    return form_saved(
+        form, lambda _data: services.tenant_update(tenant=request.tenant, actor=actor_for(request), **settings)
+    )
 
 
 @role_required(Role.ADMIN)
