@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import PurePath
+from typing import Any
 
 import phonenumbers
 from django.db import IntegrityError, transaction
@@ -41,6 +42,7 @@ from inbox.models import (
     OptInRequest,
 )
 from inbox.policy import is_opt_in_confirmation, normalize_keyword
+from inbox.services.outbound import conversation_for_contact, send_message
 
 MAX_NAME_LENGTH = Contact._meta.get_field("name").max_length or 256
 # A consent's time may be a little ahead of ours (another system's clock), never more.
@@ -223,6 +225,36 @@ def opt_in_request_sent(*, request: OptInRequest, message: Message) -> None:
     """The confirmation template went out as `message` (its reply may quote it)."""
     request.confirmation_message = message
     request.save(update_fields=["confirmation_message"])
+
+
+@transaction.atomic
+def opt_in_request_and_ask(
+    *,
+    tenant_id: int,
+    contact: Contact,
+    channel: Channel,
+    scope: str,
+    source: str,
+    proof: str,
+    ip: str | None,
+    template: dict[str, Any],
+    actor: Actor,
+    now: datetime,
+) -> OptInRequest:
+    """Double opt-in asked for by an API client: the request, and `template` (the Cloud API's
+    template object, without parameters) asking the customer to confirm, sent on `channel` at once.
+    When the template can't be sent (not approved, the number disabled...) nothing is kept."""
+    request = opt_in_request(
+        tenant_id=tenant_id, contact=contact, channel=channel, scope=scope, source=source, proof=proof, ip=ip,
+        template_name=str(template.get("name", "")), now=now,
+    )  # fmt: skip
+    conversation = conversation_for_contact(channel=channel, contact=contact, now=now)
+    message = send_message(
+        conversation=conversation, payload={"type": "template", "template": template}, actor=actor, now=now
+    )
+    opt_in_request_sent(request=request, message=message)
+    audit_record(actor=actor, action="contact.opt_in_requested", target=contact, details={"request": request.pk})
+    return request
 
 
 def opt_in_requests_confirm(*, tenant_id: int, messages: Sequence[Message]) -> list[ConsentEvent]:

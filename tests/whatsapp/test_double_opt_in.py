@@ -14,12 +14,15 @@ from django.conf import settings
 from django.test import Client
 
 from accounts.errors import ServiceError
-from accounts.models import Role
+from accounts.models import ApiKeyScope, Role
 from accounts.services import Actor
 from inbox.models import ConsentEvent, ConsentSettings, Contact, Message, OptInRequest, OutboxEntry
 from inbox.selectors import consent_state_of
 from inbox.services.consent import consent_settings_update
 from inbox.services.outbound import conversation_for_contact, send_message
+from tests.accounts.factories import api_key_for
+from tests.accounts.test_api import assert_envelope, bearer
+from tests.inbox.factories import ChannelFactory, ContactFactory
 from tests.templates_mgmt.factories import MessageTemplateFactory
 from tests.whatsapp.conftest import connect_number, post_webhook
 from whatsapp.models import OptInPage, WhatsAppNumber
@@ -191,3 +194,65 @@ def test_the_consent_page_switches_double_opt_in(world):
     assert response.status_code == 302
     assert ConsentSettings.objects.for_tenant(world.tenant).get().double_opt_in
     assert client.get("/t/acme/settings/consent/").context["form"].initial["double_opt_in"] is True
+
+
+# The opt-in API -----------------------------------------------------------------------------------
+
+
+def api_opt_in(world, contact: Contact, **body: Any) -> Any:
+    _key, secret = api_key_for(world.tenant, scope=ApiKeyScope.WRITE)
+    payload = {"scope": "all", "source": "checkout", "proof": "Ticked “WhatsApp updates” at checkout #1042", **body}
+    return bearer(secret).post(f"/api/v1/contacts/{contact.pk}/opt-in/", payload, format="json")
+
+
+def confirm_with(number: WhatsAppNumber, name: str = "opt_in_confirm") -> dict[str, Any]:
+    return {"channel_id": number.channel_id, "template": {"name": name, "language": {"code": "en_US"}}}
+
+
+@pytest.fixture
+def shopper(world) -> Contact:
+    return ContactFactory.create(tenant=world.tenant, wa_id=CUSTOMER, phone=f"+{CUSTOMER}")
+
+
+@pytest.mark.usefixtures("page")
+def test_the_api_asks_for_confirmation_and_the_tap_confirms(world, simulator, webhook_receiver, number, shopper):
+    response = api_opt_in(world, shopper, ip="198.51.100.20", confirm_with=confirm_with(number))
+
+    assert response.status_code == 202, response.content
+    assert (response.json()["status"], response.json()["ip"]) == ("pending", "198.51.100.20")
+    assert not consent_of(world).opted_in
+    asked = confirmation_sent(world, simulator)
+
+    customer_answers(
+        simulator,
+        webhook_receiver,
+        {"type": "button", "button": {"payload": "Yes", "text": "Yes"}, "context": {"id": asked}},
+    )
+
+    event = ConsentEvent.objects.for_tenant(world.tenant).get()
+    assert (event.source, event.ip) == ("checkout", "198.51.100.20")
+    assert event.proof.startswith("Ticked “WhatsApp updates” at checkout #1042")
+    assert consent_of(world).opted_in
+
+
+def test_with_double_opt_in_on_a_checkout_opt_in_needs_a_confirmation(world, page, shopper):
+    response = api_opt_in(world, shopper)
+
+    assert_envelope(response, 400, "confirmation_required")
+    assert not ConsentEvent.objects.for_tenant(world.tenant).exists()
+
+
+def test_a_confirmation_that_can_t_be_sent_keeps_nothing(world, page, number, shopper):
+    response = api_opt_in(world, shopper, confirm_with=confirm_with(number, name="no_such_template"))
+
+    assert_envelope(response, 409, "template_not_approved")  # as any send refused by WhatsApp's rules
+    assert not OptInRequest.objects.for_tenant(world.tenant).exists()
+    assert not Message.objects.for_tenant(world.tenant).exists()
+
+
+def test_another_tenant_s_channel_is_not_found(world, other_tenant, page, shopper):
+    foreign = ChannelFactory.create(tenant=other_tenant.tenant)
+    body = {"channel_id": foreign.pk, "template": {"name": "opt_in_confirm", "language": {"code": "en_US"}}}
+
+    assert_envelope(api_opt_in(world, shopper, confirm_with=body), 404, "not_found")
+    assert not OptInRequest.objects.for_tenant(world.tenant).exists()
