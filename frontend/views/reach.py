@@ -24,6 +24,7 @@ from accounts.models import Role
 from accounts.tenancy import tenant_scope
 from inbox.hours import hours_for_channel
 from inbox.models import OptInRequest
+from inbox.selectors import consent_settings, opt_in_requests_pending
 from inbox.services.consent import phone_to_e164
 from templates_mgmt.models import MessageTemplate
 from whatsapp.models import OptInPage, WhatsAppNumber
@@ -163,6 +164,8 @@ def reach_page(request: TenantRequest, tenant_slug: str, number_id: int) -> Http
         "qr_sizes": QR_SIZES,
         "text": text,
         "business_name": business_name,
+        "double_opt_in": consent_settings(tenant=request.tenant).double_opt_in,
+        "pending_opt_ins": opt_in_requests_pending(tenant=request.tenant, channel=number.channel).count(),
     }
     try:
         url = click_to_chat_url(display_phone_number=number.display_phone_number, text=text)

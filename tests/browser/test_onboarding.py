@@ -45,6 +45,7 @@ def test_a_new_company_sets_up_its_workspace(page, asgi_server, simulator):  # n
     page.get_by_label("VAT number").fill("DE 1234")
     page.get_by_role("button", name="Save and continue").click()
     expect(page.get_by_text("This is not the form of a VAT number of that country")).to_be_visible()
+    screenshot(page, "onboarding-company-error")
     page.get_by_label("VAT number").fill("DE 123 456 789")
     page.get_by_role("button", name="Save and continue").click()
     expect(page).to_have_url(re.compile(r"/setup/number/$"))
