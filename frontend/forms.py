@@ -90,7 +90,7 @@ class CompanyDetailsForm(forms.Form):
         label=_("VAT number"),
         max_length=24,
         required=False,
-        help_text=_("With its country prefix, e.g. DE123456789. EU companies with one pay no VAT on our invoices."),
+        help_text=_("With its country prefix, e.g. DE123456789. It decides how VAT is charged on your statements."),
     )
     address = forms.CharField(
         label=_("Address"), max_length=ADDRESS_MAX, required=False, widget=forms.Textarea(attrs={"rows": 3})
