@@ -224,9 +224,9 @@ def consent_settings(*, tenant: Tenant | int) -> ConsentSettings:
     )
 
 
-def opt_in_requests_pending(*, tenant: Tenant | int, channel: Channel) -> QuerySet[OptInRequest]:
+def opt_in_requests_pending(*, tenant: Tenant | int, channel_id: int) -> QuerySet[OptInRequest]:
     """Double opt-ins asked for on the channel and not confirmed (yet): no consent."""
-    return OptInRequest.objects.for_tenant(tenant).filter(channel=channel, confirmed_at__isnull=True)
+    return OptInRequest.objects.for_tenant(tenant).filter(channel_id=channel_id, confirmed_at__isnull=True)
 
 
 # Broadcasts -------------------------------------------------------------------------------------

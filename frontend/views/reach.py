@@ -165,7 +165,7 @@ def reach_page(request: TenantRequest, tenant_slug: str, number_id: int) -> Http
         "text": text,
         "business_name": business_name,
         "double_opt_in": consent_settings(tenant=request.tenant).double_opt_in,
-        "pending_opt_ins": opt_in_requests_pending(tenant=request.tenant, channel=number.channel).count(),
+        "pending_opt_ins": opt_in_requests_pending(tenant=request.tenant, channel_id=number.channel_id).count(),
     }
     try:
         url = click_to_chat_url(display_phone_number=number.display_phone_number, text=text)

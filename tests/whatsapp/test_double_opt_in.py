@@ -270,3 +270,18 @@ def test_the_reach_page_says_double_opt_in_is_on_and_how_many_wait(world, page, 
     text = world.client_for(world.admin).get(f"/t/acme/settings/numbers/{number.pk}/reach/").content.decode()
     assert "Double opt-in is on" in text
     assert "1 sign-up waits for its confirmation." in text
+
+
+def test_agents_see_in_the_contact_panel_that_an_opt_in_waits(world, simulator, webhook_receiver, page):
+    sign_up(page)
+    asked = confirmation_sent(world, simulator)
+    conversation = Message.objects.for_tenant(world.tenant).get(provider_message_id=asked).conversation
+    panel_url = f"/t/acme/inbox/{conversation.pk}/panel/"
+    agent = world.client_for(world.agent)
+    assert "waiting for their “Yes” on WhatsApp" in agent.get(panel_url).content.decode()
+
+    customer_answers(simulator, webhook_receiver, {"type": "text", "text": {"body": "yes"}})
+
+    text = agent.get(panel_url).content.decode()
+    assert "waiting for their “Yes”" not in text
+    assert "Opted in" in text
