@@ -99,7 +99,7 @@ def _invalid_phone(text: str) -> ServiceError:
 
 @dataclass(frozen=True)
 class OptIn:
-    """An opt-in given together with a new contact."""
+    """An opt-in as given: with a new contact, or asked for under double opt-in."""
 
     scope: str
     source: str
@@ -195,23 +195,14 @@ def consent_record(
 
 @transaction.atomic
 def opt_in_request(
-    *,
-    tenant_id: int,
-    contact: Contact,
-    channel: Channel,
-    scope: str,
-    source: str,
-    proof: str,
-    ip: str | None,
-    template_name: str,
-    now: datetime,
+    *, tenant_id: int, contact: Contact, channel: Channel, opt_in: OptIn, template_name: str, now: datetime
 ) -> OptInRequest:
     """Keep an opt-in asked for under double opt-in: no consent yet, only a request waiting for the
     customer's "yes". Asking again while one waits renews it (new text, time and address)."""
-    proof = _check_consent(kind=ConsentKind.OPT_IN, scope=scope, source=source, proof=proof)
+    proof = _check_consent(kind=ConsentKind.OPT_IN, scope=opt_in.scope, source=opt_in.source, proof=opt_in.proof)
     requests = OptInRequest.objects.for_tenant(tenant_id)
     pending = requests.select_for_update().filter(contact=contact, channel=channel, confirmed_at__isnull=True).first()
-    values = {"scope": scope, "source": source, "proof": proof, "ip": ip, "requested_at": now,
+    values = {"scope": opt_in.scope, "source": opt_in.source, "proof": proof, "ip": opt_in.ip, "requested_at": now,
               "template_name": template_name, "confirmation_message": None}  # fmt: skip
     if pending is None:
         return requests.create(tenant_id=tenant_id, contact=contact, channel=channel, **values)
@@ -233,10 +224,7 @@ def opt_in_request_and_ask(
     tenant_id: int,
     contact: Contact,
     channel: Channel,
-    scope: str,
-    source: str,
-    proof: str,
-    ip: str | None,
+    opt_in: OptIn,
     template: dict[str, Any],
     actor: Actor,
     now: datetime,
@@ -245,7 +233,7 @@ def opt_in_request_and_ask(
     template object, without parameters) asking the customer to confirm, sent on `channel` at once.
     When the template can't be sent (not approved, the number disabled...) nothing is kept."""
     request = opt_in_request(
-        tenant_id=tenant_id, contact=contact, channel=channel, scope=scope, source=source, proof=proof, ip=ip,
+        tenant_id=tenant_id, contact=contact, channel=channel, opt_in=opt_in,
         template_name=str(template.get("name", "")), now=now,
     )  # fmt: skip
     conversation = conversation_for_contact(channel=channel, contact=contact, now=now)

@@ -20,6 +20,7 @@ from inbox.consent import MAX_PROOF_LENGTH
 from inbox.models import ConsentEvent, ConsentKind, ConsentScope, ConsentSource, OptInRequest
 from inbox.selectors import consent_settings
 from inbox.services.consent import (
+    OptIn,
     consent_record,
     contact_for_phone,
     opt_in_request,
@@ -164,10 +165,7 @@ def opt_in_submit(
             tenant_id=page.tenant_id,
             contact=contact,
             channel=page.number.channel,
-            scope=ConsentScope.ALL,
-            source=ConsentSource.WEB_FORM,
-            proof=page.consent_text,
-            ip=ip,
+            opt_in=OptIn(scope=ConsentScope.ALL, source=ConsentSource.WEB_FORM, proof=page.consent_text, ip=ip),
             template_name=template.name if template else "",
             now=now,
         )
