@@ -48,6 +48,10 @@ class Tenant(models.Model):
     country = models.CharField(_("country"), max_length=2, blank=True)
     vat_id = models.CharField(_("VAT number"), max_length=20, blank=True)
     address = models.TextField(_("address"), blank=True)
+    # The onboarding checklist: hidden by an admin, and the one step we can't check ourselves
+    # (the WhatsApp button is on the company's own website), as the admin confirmed it.
+    onboarding_dismissed_at = models.DateTimeField(null=True, blank=True)
+    website_button_added_at = models.DateTimeField(null=True, blank=True)
     data_region = models.CharField(_("data region"), max_length=8, choices=DataRegion.choices, default=DataRegion.EU)
     # None keeps messages forever.
     message_retention_days = models.PositiveIntegerField(_("message retention (days)"), null=True, blank=True)

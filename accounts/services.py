@@ -14,14 +14,17 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts import policy
+from accounts.countries import COUNTRIES
 from accounts.errors import ConflictError, PermissionDeniedError, ServiceError
 from accounts.limits import check_seat_available
 from accounts.models import (
     ApiKey,
     ApiKeyScope,
     AuditLog,
+    DataRegion,
     Invitation,
     Language,
     Membership,
@@ -33,6 +36,9 @@ from accounts.models import (
 from accounts.tokens import new_token, token_hash
 
 API_KEY_PREFIX = "wai_"
+LEGAL_NAME_MAX = 200  # Tenant.legal_name's max_length
+# A postal address of a few lines; the statements print it as given.
+ADDRESS_MAX = 500
 # last_used_at is for people reading the key list; minute precision spares a write per request.
 API_KEY_TOUCH_INTERVAL = timedelta(minutes=1)
 
@@ -117,6 +123,57 @@ def user_sign_up(*, email: str, name: str, password: str, company_name: str, ip:
     return tenant_create(name=company_name, owner=user, ip=ip)
 
 
+@dataclass(frozen=True)
+class CompanyDetails:
+    """Who the tenant is on paper, for statements: all optional until a statement needs them."""
+
+    legal_name: str = ""
+    country: str = ""
+    vat_id: str = ""
+    address: str = ""
+
+
+_VAT_ID_PROBLEMS = {
+    policy.VatIdProblem.CHARACTERS: gettext_lazy(
+        "A VAT number has 4 to 20 letters and digits, for example DE123456789."
+    ),
+    policy.VatIdProblem.FORMAT: gettext_lazy(
+        "This is not the form of a VAT number of that country (check the digits)."
+    ),
+    policy.VatIdProblem.COUNTRY: gettext_lazy("This VAT number belongs to another country than the company's."),
+}
+_TENANT_SETTINGS = (
+    "name", "data_region", "message_retention_days", "default_language", "require_two_factor",
+    "legal_name", "country", "vat_id", "address",
+)  # fmt: skip
+
+
+def company_details_clean(details: CompanyDetails) -> CompanyDetails:
+    """The details as they are kept (trimmed, country and VAT id upper case), or ServiceError saying
+    which field is wrong (`invalid_country`, `invalid_vat_id`)."""
+    country = details.country.strip().upper()
+    if country and country not in COUNTRIES:
+        raise ServiceError(_("Choose a country from the list."), code="invalid_country", details={"field": "country"})
+    check = policy.vat_id_check(vat_id=details.vat_id, country=country)
+    if check.problem is not None:
+        raise ServiceError(str(_VAT_ID_PROBLEMS[check.problem]), code="invalid_vat_id", details={"field": "vat_id"})
+    if len(details.legal_name.strip()) > LEGAL_NAME_MAX:
+        raise ServiceError(
+            _("The legal name is longer than %(max)s characters.") % {"max": LEGAL_NAME_MAX},
+            code="invalid_legal_name",
+            details={"field": "legal_name"},
+        )
+    if len(details.address.strip()) > ADDRESS_MAX:
+        raise ServiceError(
+            _("The address is longer than %(max)s characters.") % {"max": ADDRESS_MAX},
+            code="invalid_address",
+            details={"field": "address"},
+        )
+    return CompanyDetails(
+        legal_name=details.legal_name.strip(), country=country, vat_id=check.vat_id, address=details.address.strip()
+    )
+
+
 @transaction.atomic
 def tenant_update(
     *,
@@ -127,19 +184,17 @@ def tenant_update(
     message_retention_days: int | None,
     default_language: str | None = None,
     require_two_factor: bool | None = None,
+    company: CompanyDetails | None = None,
 ) -> Tenant:
-    """Change the workspace's settings; `default_language` and `require_two_factor` None keep
-    the current ones."""
+    """Change the workspace's settings; `default_language`, `require_two_factor` and `company`
+    None keep the current ones. Every change is in the audit log, old and new value."""
     require_role(actor, Role.ADMIN)
     if default_language is not None and default_language not in Language.values:
         raise ServiceError(_("Choose one of the offered languages."), code="invalid_language")
-    before = {
-        "name": tenant.name,
-        "data_region": tenant.data_region,
-        "message_retention_days": tenant.message_retention_days,
-        "default_language": tenant.default_language,
-        "require_two_factor": tenant.require_two_factor,
-    }
+    if data_region not in DataRegion.values:
+        raise ServiceError(_("Choose one of the offered data regions."), code="invalid_data_region")
+    company = company_details_clean(company) if company is not None else None
+    before = {key: getattr(tenant, key) for key in _TENANT_SETTINGS}
     tenant.name = name.strip()
     tenant.data_region = data_region
     tenant.message_retention_days = message_retention_days
@@ -147,20 +202,32 @@ def tenant_update(
         tenant.default_language = default_language
     if require_two_factor is not None:
         tenant.require_two_factor = require_two_factor
-    tenant.save(
-        update_fields=["name", "data_region", "message_retention_days", "default_language", "require_two_factor"]
-    )
-    after = {
-        "name": tenant.name,
-        "data_region": tenant.data_region,
-        "message_retention_days": tenant.message_retention_days,
-        "default_language": tenant.default_language,
-        "require_two_factor": tenant.require_two_factor,
-    }
+    if company is not None:
+        tenant.legal_name, tenant.country = company.legal_name, company.country
+        tenant.vat_id, tenant.address = company.vat_id, company.address
+    tenant.save(update_fields=list(_TENANT_SETTINGS))
+    after = {key: getattr(tenant, key) for key in _TENANT_SETTINGS}
     changes = {key: [before[key], after[key]] for key in before if before[key] != after[key]}
     if changes:
         audit_record(actor=actor, action="tenant.settings_changed", target=tenant, details={"changes": changes})
     return tenant
+
+
+def tenant_onboarding_mark(*, tenant: Tenant, actor: Actor, step: str, now: datetime) -> Tenant:
+    """Note what only an admin can tell of the onboarding: `website_button` (it is on the company's
+    site) or `dismissed` (hide the checklist). Kept once: marking again changes nothing."""
+    require_role(actor, Role.ADMIN)
+    field = _ONBOARDING_MARKS.get(step)
+    if field is None:
+        raise ServiceError(_("Unknown onboarding step."), code="invalid_step")
+    if getattr(tenant, field) is None:
+        setattr(tenant, field, now)
+        tenant.save(update_fields=[field])
+        audit_record(actor=actor, action=f"tenant.onboarding_{step}", target=tenant)
+    return tenant
+
+
+_ONBOARDING_MARKS = {"website_button": "website_button_added_at", "dismissed": "onboarding_dismissed_at"}
 
 
 def user_set_language(*, user: User, language: str) -> User:

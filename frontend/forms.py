@@ -9,7 +9,9 @@ from django.contrib.auth import password_validation
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.utils.translation import gettext_lazy as _
 
+from accounts.countries import COUNTRIES
 from accounts.models import ApiKeyScope, DataRegion, Language, Role, User
+from accounts.services import ADDRESS_MAX, LEGAL_NAME_MAX, CompanyDetails
 from inbox.consent import MAX_CONFIRMATION_LENGTH
 from whatsapp.models import DEFAULT_GRAPH_API_BASE_URL, DEFAULT_GRAPH_API_VERSION, WhatsAppNumber
 from whatsapp.services.numbers import NumberDetails
@@ -70,9 +72,40 @@ class WorkspaceForm(forms.Form):
     name = forms.CharField(label=_("Company name"), max_length=120)
 
 
-class TenantSettingsForm(forms.Form):
-    name = forms.CharField(label=_("Company name"), max_length=120)
+def country_choices() -> list[tuple[str, str]]:
+    return [("", "—"), *sorted(COUNTRIES.items(), key=lambda item: item[1])]
+
+
+class CompanyDetailsForm(forms.Form):
+    """Who the company is on paper (statements print it); checked by accounts.services."""
+
+    legal_name = forms.CharField(
+        label=_("Legal name"),
+        max_length=LEGAL_NAME_MAX,
+        required=False,
+        help_text=_("As registered, e.g. “Demo Coffee GmbH”."),
+    )
+    country = forms.ChoiceField(label=_("Country"), choices=country_choices, required=False)
+    vat_id = forms.CharField(
+        label=_("VAT number"),
+        max_length=24,
+        required=False,
+        help_text=_("With its country prefix, e.g. DE123456789. It decides how VAT is charged on your statements."),
+    )
+    address = forms.CharField(
+        label=_("Address"), max_length=ADDRESS_MAX, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
     data_region = forms.ChoiceField(label=_("Data region"), choices=DataRegion.choices)
+
+    def company(self) -> CompanyDetails:
+        data = self.cleaned_data
+        return CompanyDetails(
+            legal_name=data["legal_name"], country=data["country"], vat_id=data["vat_id"], address=data["address"]
+        )
+
+
+class TenantSettingsForm(CompanyDetailsForm):
+    name = forms.CharField(label=_("Company name"), max_length=120)
     message_retention_days = forms.IntegerField(
         label=_("Keep messages for (days)"),
         required=False,
@@ -95,6 +128,14 @@ class TenantSettingsForm(forms.Form):
             "Every member must sign in with a code from an authenticator app; those without one set it up first."
         ),
     )
+
+    field_order = ("name", "legal_name", "country", "vat_id", "address", "data_region")
+
+    def settings(self) -> dict[str, Any]:
+        """What accounts.services.tenant_update takes."""
+        data = self.cleaned_data
+        keep = ("name", "data_region", "message_retention_days", "default_language", "require_two_factor")
+        return {**{key: data[key] for key in keep}, "company": self.company()}
 
 
 class PreferencesForm(forms.Form):
@@ -310,6 +351,14 @@ class ConsentSettingsForm(forms.Form):
         max_length=MAX_CONFIRMATION_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Sent back to a customer who opted out with a keyword. Leave it empty to send none."),
+    )
+    double_opt_in = forms.BooleanField(
+        label=_("Double opt-in"),
+        required=False,
+        help_text=_(
+            "An opt-in on your opt-in pages counts only once the customer answers “Yes” to the confirmation "
+            "template sent to them on WhatsApp (choose it on the number's Reach page). Until then it is pending."
+        ),
     )
 
     def clean_keywords(self) -> list[str]:

@@ -43,6 +43,18 @@ DEFAULT_OPT_OUT_KEYWORDS: tuple[str, ...] = (
     "UITSCHRIJVEN",
 )
 
+# A message that is only one of these words (or a quick-reply button saying or carrying one)
+# confirms a pending double opt-in. In the same seven languages.
+OPT_IN_CONFIRMATION_KEYWORDS: tuple[str, ...] = (
+    "YES", "Y", "CONFIRM", "I CONFIRM", "OK",  # English
+    "OUI", "CONFIRMER", "JE CONFIRME",  # French
+    "JA", "BESTÄTIGEN", "ICH BESTÄTIGE",  # German
+    "SÍ", "CONFIRMAR", "CONFIRMO",  # Spanish (and Portuguese's confirmar)
+    "CONFERMA", "CONFERMO",  # Italian
+    "SIM",  # Portuguese
+    "BEVESTIGEN", "IK BEVESTIG",  # Dutch
+)  # fmt: skip
+
 # Sent back when a customer opts out with a keyword. English; each tenant words its own.
 DEFAULT_OPT_OUT_CONFIRMATION = (
     "You're unsubscribed: we won't send you any more messages on WhatsApp. You can still write to us at any time."

@@ -167,6 +167,20 @@ def _check_no_overlap(intervals: list[Interval]) -> None:
             raise HoursError(_("These times overlap; give each period once."))
 
 
+def check_intervals(intervals: Iterable[Interval]) -> None:
+    """Intervals given as data (the API) checked as `parse_day` checks typed ones: HoursError when
+    one opens and closes at the same time or two of a weekday overlap."""
+    by_day: dict[int, list[Interval]] = {}
+    for interval in intervals:
+        if interval.opens == interval.closes:
+            raise HoursError(
+                _("A period opens and closes at the same time (%(time)s).") % {"time": _clock(interval.opens)}
+            )
+        by_day.setdefault(interval.weekday, []).append(interval)
+    for day in by_day.values():
+        _check_no_overlap(day)
+
+
 def parse_holidays(text: str) -> frozenset[date]:
     """Dates as typed, one a line or separated by commas, as YYYY-MM-DD."""
     days = set()

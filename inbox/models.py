@@ -353,10 +353,49 @@ class ConsentSettings(TenantOwnedModel):
 
     opt_out_keywords = ArrayField(models.CharField(max_length=32), default=list)
     opt_out_confirmation = models.TextField(blank=True)
+    # Double opt-in: a web form's opt-in is only a request until the customer confirms it on
+    # WhatsApp (a "yes" to the confirmation template); until then it is not consent.
+    double_opt_in = models.BooleanField(default=False)
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         constraints: ClassVar = [models.UniqueConstraint(fields=["tenant"], name="consent_settings_per_tenant")]
+
+
+class OptInRequest(TenantOwnedModel):
+    """An opt-in asked for (double opt-in) and waiting for the customer's "yes" on WhatsApp; once
+    confirmed, the consent event it became. Unconfirmed, it is no consent at all."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="+")
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="+")
+    scope = models.CharField(max_length=10, choices=ConsentScope.choices, default=ConsentScope.ALL)
+    source = models.CharField(max_length=24, choices=ConsentSource.choices)
+    # What the person agreed to (the form's exact text) and where from, as the proof will keep it.
+    proof = models.TextField()
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    requested_at = models.DateTimeField()
+    # The template asking for the confirmation: the one message the request lets us send.
+    template_name = models.CharField(max_length=512, blank=True)
+    confirmation_message = models.ForeignKey(
+        "Message", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    confirming_message = models.ForeignKey(
+        "Message", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    consent_event = models.ForeignKey(ConsentEvent, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["tenant", "contact", "channel"],
+                condition=Q(confirmed_at__isnull=True),
+                name="one_pending_opt_in_request",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"opt-in request of contact {self.contact_id} ({'confirmed' if self.confirmed_at else 'pending'})"
 
 
 class OutboxState(models.TextChoices):

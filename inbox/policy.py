@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any, NamedTuple
 
+from inbox.consent import OPT_IN_CONFIRMATION_KEYWORDS
+
 # Receipts arrive in any order; a status only ever moves up this ladder. "played" (a voice
 # message was listened to) implies read. Failed is terminal.
 _RANK = {"received": 0, "queued": 0, "accepted": 0, "sent": 1, "delivered": 2, "read": 3, "played": 3, "failed": 4}
@@ -191,6 +193,12 @@ def matches_opt_out_keyword(text: str, keywords: Iterable[str]) -> str | None:
         if normalize_keyword(keyword) == message:
             return keyword
     return None
+
+
+def is_opt_in_confirmation(said: Iterable[str]) -> bool:
+    """Whether a reply confirms a pending double opt-in: its text, or a quick-reply button's label
+    or payload, is only a "yes" (OPT_IN_CONFIRMATION_KEYWORDS, any case or accents)."""
+    return any(matches_opt_out_keyword(text, OPT_IN_CONFIRMATION_KEYWORDS) for text in said)
 
 
 # Conversations: who may assign, snoozing, round robin, mentions, the next message's cost ------

@@ -45,6 +45,7 @@ from inbox.models import (
     Message,
     MessageStatus,
     MessageType,
+    OptInRequest,
     Reaction,
     RecipientOutcome,
     Team,
@@ -221,6 +222,11 @@ def consent_settings(*, tenant: Tenant | int) -> ConsentSettings:
         opt_out_keywords=list(DEFAULT_OPT_OUT_KEYWORDS),
         opt_out_confirmation=DEFAULT_OPT_OUT_CONFIRMATION,
     )
+
+
+def opt_in_requests_pending(*, tenant: Tenant | int, channel_id: int) -> QuerySet[OptInRequest]:
+    """Double opt-ins asked for on the channel and not confirmed (yet): no consent."""
+    return OptInRequest.objects.for_tenant(tenant).filter(channel_id=channel_id, confirmed_at__isnull=True)
 
 
 # Broadcasts -------------------------------------------------------------------------------------

@@ -198,6 +198,8 @@ def send_facts(
         template=selectors.template_facts(number=number, message=message),
         within_budget=message["type"] != "template"
         or not budget_status(tenant_id=conversation.tenant_id, now=now).is_exceeded,
+        confirms_opt_in_request=message["type"] == "template"
+        and selectors.opt_in_request_awaits(conversation=conversation, template_name=message["template"]["name"]),
     )
 
 
@@ -210,6 +212,7 @@ def _facts(
     consent: ConsentState,
     template: TemplateFacts | None,
     within_budget: bool,
+    confirms_opt_in_request: bool = False,
 ) -> SendFacts:
     is_template = message["type"] == "template"
     return SendFacts(
@@ -221,6 +224,7 @@ def _facts(
         template=template,
         template_name=str(message.get("template", {}).get("name", "")) if is_template else "",
         within_budget=within_budget,
+        confirms_opt_in_request=confirms_opt_in_request,
     )
 
 

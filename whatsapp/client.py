@@ -501,10 +501,13 @@ class PhoneNumberInfo:
     display_phone_number: str = ""
     quality_rating: str = ""
     oba_status: str = ""
+    # How many customers a day the business may start conversations with, e.g. TIER_250, TIER_2K.
+    messaging_limit_tier: str = ""
 
 
 PHONE_NUMBER_FIELDS = (
     "verified_name", "name_status", "display_phone_number", "quality_rating", "official_business_account",
+    "whatsapp_business_manager_messaging_limit",
 )  # fmt: skip
 
 
@@ -812,6 +815,7 @@ class GraphClient:
             display_phone_number=text("display_phone_number"),
             quality_rating=text("quality_rating"),
             oba_status=str(oba.get("oba_status") or "") if isinstance(oba, dict) else "",
+            messaging_limit_tier=text("whatsapp_business_manager_messaging_limit"),
         )
 
     # The one way requests are made

@@ -35,6 +35,9 @@ class WhatsAppNumber(TenantOwnedModel):
     is_active = models.BooleanField(_("active"), default=True)
     # Why sending stopped working (an invalid token...), until an admin fixes the number.
     attention = models.CharField(_("needs attention"), max_length=500, blank=True)
+    # When the first signed webhook naming this number was processed: proof that Meta's webhook
+    # settings point at us (the onboarding wizard waits for it).
+    first_webhook_at = models.DateTimeField(_("first webhook"), null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 

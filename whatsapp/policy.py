@@ -56,6 +56,9 @@ class SendFacts:
     # For a template: what we know of it; None when no template has that name and language.
     template: TemplateFacts | None = None
     template_name: str = ""
+    # The customer asked to opt in (double opt-in) and this template asks them to confirm: the
+    # one business-initiated message a pending request allows.
+    confirms_opt_in_request: bool = False
 
 
 @dataclass(frozen=True)
@@ -116,7 +119,7 @@ def _template(facts: SendFacts, *, window_open: bool) -> SendDecision:
         )
     if consent.opted_out_all:
         return _refuse(Refusal.OPTED_OUT, "This customer opted out of messages from you.")
-    if not (consent.opted_in or facts.last_inbound_at is not None):
+    if not (consent.opted_in or facts.last_inbound_at is not None or facts.confirms_opt_in_request):
         return _refuse(
             Refusal.NO_CONSENT,
             "This customer has neither written to you nor opted in: record their opt-in before messaging them.",

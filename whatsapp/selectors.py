@@ -10,12 +10,15 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Max
 
-from inbox.models import Conversation
+from accounts.models import Membership, Tenant
+from accounts.selectors import invitations_open
+from inbox.models import Conversation, OptInRequest
 from inbox.policy import ConsentState
 from inbox.selectors import consent_state_of
 from templates_mgmt.models import MessageTemplate, TemplateStatus
 from templates_mgmt.policy import send_parameter_problems
-from whatsapp.models import WhatsAppNumber
+from whatsapp.models import BusinessProfile, WhatsAppNumber
+from whatsapp.onboarding_policy import OnboardingFacts
 from whatsapp.policy import TemplateFacts
 
 
@@ -108,4 +111,36 @@ def approved_templates(*, tenant_id: int, channel_id: int) -> list[MessageTempla
         MessageTemplate.objects.for_tenant(tenant_id)
         .filter(waba_id__in=waba_id, status=TemplateStatus.APPROVED)
         .order_by("name", "language")
+    )
+
+
+def opt_in_request_awaits(*, conversation: Conversation, template_name: str) -> bool:
+    """Whether the conversation's contact asked to opt in on its channel and `template_name` is the
+    template asking them to confirm (double opt-in)."""
+    return (
+        OptInRequest.objects.for_tenant(conversation.tenant_id)
+        .filter(
+            contact_id=conversation.contact_id,
+            channel_id=conversation.channel_id,
+            confirmed_at__isnull=True,
+            template_name=template_name,
+        )
+        .exists()
+    )
+
+
+def onboarding_facts(*, tenant: Tenant, now: datetime) -> OnboardingFacts:
+    """What the onboarding checklist needs to know of the tenant, each from its own data."""
+    numbers = WhatsAppNumber.objects.for_tenant(tenant)
+    profiles = BusinessProfile.objects.for_tenant(tenant).filter(synced_at__isnull=False)
+    return OnboardingFacts(
+        has_company_details=bool(tenant.legal_name and tenant.country),
+        has_number=numbers.exists(),
+        has_first_webhook=numbers.filter(first_webhook_at__isnull=False).exists(),
+        has_business_profile=profiles.exclude(about="", description="").exists(),
+        has_template=MessageTemplate.objects.for_tenant(tenant).exists(),
+        has_colleague=Membership.objects.for_tenant(tenant).count() > 1
+        or invitations_open(tenant=tenant, now=now).exists(),
+        has_website_button=tenant.website_button_added_at is not None,
+        dismissed=tenant.onboarding_dismissed_at is not None,
     )

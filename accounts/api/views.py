@@ -13,12 +13,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts import policy, security, selectors
+from accounts import policy, security, selectors, services
 from accounts.access import client_ip
 from accounts.api.authentication import ApiClient
 from accounts.api.pagination import CursorPagination
 from accounts.errors import PermissionDeniedError
-from accounts.models import ApiKey, Membership, Tenant
+from accounts.models import ApiKey, DataRegion, Language, Membership, Tenant
 from accounts.services import Actor
 from accounts.tenancy import tenant_scope
 
@@ -75,13 +75,38 @@ class TenantAPIView(APIView):
         )
 
 
+def parse(serializer_class: type[serializers.Serializer[Any]], data: Any) -> dict[str, Any]:
+    """The request's data once valid; a ValidationError (the envelope's `validation_error`) if not."""
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
 class TenantOutput(serializers.Serializer[Tenant]):
     id = serializers.IntegerField()
     name = serializers.CharField()
     slug = serializers.SlugField()
+    legal_name = serializers.CharField()
+    country = serializers.CharField(help_text="ISO 3166-1 alpha-2, upper case; empty until given.")
+    vat_id = serializers.CharField(help_text="Upper case, without separators, with its EU country prefix.")
+    address = serializers.CharField()
     data_region = serializers.CharField()
+    default_language = serializers.CharField()
     message_retention_days = serializers.IntegerField(allow_null=True)
     created_at = serializers.DateTimeField()
+
+
+class TenantUpdateInput(serializers.Serializer[Any]):
+    """Fields left out keep their values."""
+
+    name = serializers.CharField(max_length=120, required=False)
+    legal_name = serializers.CharField(max_length=services.LEGAL_NAME_MAX, required=False, allow_blank=True)
+    country = serializers.CharField(max_length=2, required=False, allow_blank=True)
+    vat_id = serializers.CharField(max_length=24, required=False, allow_blank=True)
+    address = serializers.CharField(max_length=services.ADDRESS_MAX, required=False, allow_blank=True)
+    data_region = serializers.ChoiceField(choices=DataRegion.choices, required=False)
+    default_language = serializers.ChoiceField(choices=Language.choices, required=False)
+    message_retention_days = serializers.IntegerField(min_value=30, max_value=3650, allow_null=True, required=False)
 
 
 class ApiKeyOutput(serializers.Serializer[ApiKey]):
@@ -100,6 +125,30 @@ class TenantView(TenantAPIView):
     @extend_schema(responses=WhoAmIOutput, summary="The tenant and API key making the request")
     def get(self, request: Request) -> Response:
         return Response(WhoAmIOutput({"tenant": self.tenant, "api_key": self.api_key}).data)
+
+    @extend_schema(
+        request=TenantUpdateInput,
+        responses=TenantOutput,
+        summary="Change the tenant's settings and company details (admin keys)",
+        description="Errors: `invalid_country` (not an ISO 3166-1 alpha-2 code), `invalid_vat_id` (not the form of "
+        "a VAT number of the company's country), `validation_error`. Nothing changes on an error.",
+    )
+    def patch(self, request: Request) -> Response:
+        data = parse(TenantUpdateInput, request.data)
+        tenant = self.tenant
+        company = services.CompanyDetails(
+            **{key: data.get(key, getattr(tenant, key)) for key in ("legal_name", "country", "vat_id", "address")}
+        )
+        services.tenant_update(
+            tenant=tenant,
+            actor=self.actor,
+            name=data.get("name", tenant.name),
+            data_region=data.get("data_region", tenant.data_region),
+            message_retention_days=data.get("message_retention_days", tenant.message_retention_days),
+            default_language=data.get("default_language"),
+            company=company,
+        )
+        return Response(TenantOutput(tenant).data)
 
 
 class MemberOutput(serializers.Serializer[Membership]):

@@ -24,8 +24,10 @@ from accounts import security, selectors, services
 from accounts.access import client_ip
 from accounts.errors import ServiceError
 from accounts.middleware import LAST_TENANT_SESSION_KEY
-from accounts.models import Invitation, User
+from accounts.models import Invitation, Role, User
 from frontend.forms import AcceptInvitationForm, SignUpForm, TwoFactorCodeForm, WorkspaceForm
+from whatsapp import selectors as whatsapp_selectors
+from whatsapp.onboarding_policy import lands_on_wizard
 
 # Between the password and the code: who passed the first step, where to go, and since when.
 PENDING_LOGIN_SESSION_KEY = "pending_two_factor_login"
@@ -196,6 +198,10 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect("workspaces")
     last = request.session.get(LAST_TENANT_SESSION_KEY)
     chosen = next((m for m in memberships if m.tenant.slug == last), memberships[0])
+    if chosen.role == Role.OWNER:
+        facts = whatsapp_selectors.onboarding_facts(tenant=chosen.tenant, now=timezone.now())
+        if lands_on_wizard(facts, role=chosen.role):
+            return redirect("setup", tenant_slug=chosen.tenant.slug)
     return redirect("inbox", tenant_slug=chosen.tenant.slug)
 
 
@@ -221,7 +227,7 @@ def sign_up(request: HttpRequest) -> HttpResponse:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             security.login_succeeded(user=user, ip=client_ip(request), two_factor=False)
             messages.success(request, _("Welcome! Your workspace %(name)s is ready.") % {"name": tenant.name})
-            return redirect("inbox", tenant_slug=tenant.slug)
+            return redirect("setup", tenant_slug=tenant.slug)
     return render(request, "frontend/auth/sign_up.html", {"form": form})
 
 

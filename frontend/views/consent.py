@@ -39,7 +39,11 @@ def consent_settings(request: TenantRequest, tenant_slug: str) -> HttpResponse:
         messages.success(request, _("The opt-out keywords and confirmation are back to the defaults."))
         return redirect("settings_consent", tenant_slug=tenant.slug)
     current = selectors.consent_settings(tenant=tenant)
-    initial = {"keywords": "\n".join(current.opt_out_keywords), "confirmation": current.opt_out_confirmation}
+    initial = {
+        "keywords": "\n".join(current.opt_out_keywords),
+        "confirmation": current.opt_out_confirmation,
+        "double_opt_in": current.double_opt_in,
+    }
     form = ConsentSettingsForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -48,6 +52,7 @@ def consent_settings(request: TenantRequest, tenant_slug: str) -> HttpResponse:
                 actor=actor_for(request),
                 keywords=form.cleaned_data["keywords"],
                 confirmation=form.cleaned_data["confirmation"],
+                double_opt_in=form.cleaned_data["double_opt_in"],
             )
         except ServiceError as error:
             form.add_error("confirmation" if error.code.startswith("confirmation") else "keywords", error.message)

@@ -31,6 +31,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.access import TenantRequest, actor_for
 from accounts.errors import ServiceError
+from accounts.models import Role
+from accounts.policy import role_includes
+from frontend.views import onboarding
 from frontend.views.billing import template_costs
 from frontend.whatsapp_text import whatsapp_html
 from inbox import selectors
@@ -54,6 +57,7 @@ from templates_mgmt.services import creation_body
 from whatsapp import selectors as channel_selectors
 from whatsapp.api.templates import template_picker
 from whatsapp.media_rules import SUPPORTED_MEDIA, base_mime_type, media_problem, size_text
+from whatsapp.onboarding_policy import shows_checklist
 from whatsapp.payloads_out import CAPTIONED
 from whatsapp.template_fill import parameter_keys, template_message
 
@@ -536,6 +540,10 @@ def _page(request: TenantRequest, conversation: Conversation | None) -> HttpResp
         context |= _thread_context(request, conversation)
     else:
         context["has_conversations"] = selectors.conversations(tenant=request.tenant).exists()
+        if role_includes(request.membership.role, Role.ADMIN):
+            facts = onboarding.facts_of(request)
+            if shows_checklist(facts):
+                context["onboarding_steps"] = onboarding.checklist(request, facts)
     return render(request, "frontend/inbox.html", context)
 
 

@@ -32,7 +32,7 @@ from accounts.models import Role
 from accounts.policy import role_includes
 from billing import policy as pricing
 from inbox import policy, selectors
-from inbox.models import ConsentEvent, Contact, Conversation, Label, Team
+from inbox.models import ConsentEvent, Contact, Conversation, Label, OptInRequest, Team
 from inbox.policy import ConsentState, NextMessageCost, ServiceWindow
 from inbox.selectors import LabelChip, MemberAvailability
 from inbox.services import conversations as services
@@ -61,6 +61,8 @@ class Panel:
     cost: NextMessageCost
     consent: ConsentState
     consent_history: list[ConsentEvent]
+    # A double opt-in asked for on this channel, waiting for the customer's "yes": no consent yet.
+    pending_opt_in: OptInRequest | None
     # The contact's attributes by name (a list: a key named "items" can't hide a dict's method).
     attributes: list[tuple[str, str]]
     labels: list[LabelChip]
@@ -104,6 +106,9 @@ def panel_for(request: TenantRequest, conversation: Conversation) -> Panel:
         ),
         consent=selectors.consent_state_of(tenant=tenant, contact=contact),
         consent_history=list(selectors.consent_history(tenant=tenant, contact=contact)[:CONSENT_HISTORY_SHOWN]),
+        pending_opt_in=selectors.opt_in_requests_pending(tenant=tenant, channel_id=conversation.channel_id)
+        .filter(contact=contact)
+        .first(),
         attributes=sorted(contact.attributes.items()),
         labels=[LabelChip(label.pk, label.name, label.color) for label in labels],
         addable_labels=[label for label in selectors.labels(tenant=tenant) if label.pk not in on_conversation],

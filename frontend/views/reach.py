@@ -23,6 +23,8 @@ from accounts.errors import ServiceError
 from accounts.models import Role
 from accounts.tenancy import tenant_scope
 from inbox.hours import hours_for_channel
+from inbox.models import OptInRequest
+from inbox.selectors import consent_settings, opt_in_requests_pending
 from inbox.services.consent import phone_to_e164
 from templates_mgmt.models import MessageTemplate
 from whatsapp.models import OptInPage, WhatsAppNumber
@@ -162,6 +164,8 @@ def reach_page(request: TenantRequest, tenant_slug: str, number_id: int) -> Http
         "qr_sizes": QR_SIZES,
         "text": text,
         "business_name": business_name,
+        "double_opt_in": consent_settings(tenant=request.tenant).double_opt_in,
+        "pending_opt_ins": opt_in_requests_pending(tenant=request.tenant, channel_id=number.channel_id).count(),
     }
     try:
         url = click_to_chat_url(display_phone_number=number.display_phone_number, text=text)
@@ -209,7 +213,7 @@ def opt_in_public(request: HttpRequest, key: str) -> HttpResponse:
         try:
             # Found by its key across tenants; from here on, inside its own tenant, as a tenant page is.
             with tenant_scope(page.tenant_id):
-                opt_in_submit(
+                recorded = opt_in_submit(
                     page=page,
                     phone=form.cleaned_data["phone"],
                     consented=form.cleaned_data["consent"],
@@ -220,6 +224,7 @@ def opt_in_public(request: HttpRequest, key: str) -> HttpResponse:
             form.add_error("phone" if error.code == "invalid_phone" else None, error.message)
             status = error.http_status
         else:
-            return render(request, "frontend/reach/opt_in_done.html", {"page": page, "business_name": page.tenant.name})
+            context = {"business_name": page.tenant.name, "pending": isinstance(recorded, OptInRequest)}
+            return render(request, "frontend/reach/opt_in_done.html", context)
     context = {"page": page, "form": form, "business_name": page.tenant.name}
     return render(request, "frontend/reach/opt_in.html", context, status=status if form.errors else 200)

@@ -16,10 +16,30 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts import policy, security, selectors, services
 from accounts.access import TenantRequest, actor_for, role_required
 from accounts.errors import ServiceError
-from accounts.models import ApiKey, AuditLog, Invitation, Membership, Role
-from frontend.forms import ApiKeyForm, AuditFilterForm, InvitationForm, PreferencesForm, RoleForm, TenantSettingsForm
+from accounts.models import ApiKey, AuditLog, Invitation, Membership, Role, Tenant
+from frontend.forms import (
+    ApiKeyForm,
+    AuditFilterForm,
+    CompanyDetailsForm,
+    InvitationForm,
+    PreferencesForm,
+    RoleForm,
+    TenantSettingsForm,
+)
+from frontend.views.automation import form_saved
 
 AUDIT_PAGE_SIZE = 50
+
+
+def company_initial(tenant: Tenant) -> dict[str, str]:
+    return {key: getattr(tenant, key) for key in ("legal_name", "country", "vat_id", "address")}
+
+
+def tenant_update_from(request: TenantRequest, form: CompanyDetailsForm, **settings: Any) -> bool:
+    """Save the settings; a refusal (a VAT number of the wrong form...) goes on the form's field."""
+    return form_saved(
+        form, lambda _data: services.tenant_update(tenant=request.tenant, actor=actor_for(request), **settings)
+    )
 
 
 @role_required(Role.ADMIN)
@@ -32,10 +52,10 @@ def general(request: TenantRequest, tenant_slug: str) -> HttpResponse:
         "message_retention_days": tenant.message_retention_days,
         "default_language": tenant.default_language,
         "require_two_factor": tenant.require_two_factor,
+        **company_initial(tenant),
     }
     form = TenantSettingsForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        services.tenant_update(tenant=tenant, actor=actor_for(request), **form.cleaned_data)
+    if request.method == "POST" and form.is_valid() and tenant_update_from(request, form, **form.settings()):
         if not request.membership.user.language:
             # The confirmation, and the page after it, in the language just chosen.
             translation.activate(tenant.default_language)

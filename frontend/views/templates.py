@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -306,6 +307,10 @@ def template_library(request: TenantRequest, tenant_slug: str) -> HttpResponse:
         else:
             messages.success(request, _("Added and submitted for review: %(names)s.") % {
                 "names": ", ".join(f"{t.name} ({t.language})" for t in added)})  # fmt: skip
+            # The onboarding wizard adds one in a click and comes back.
+            back = request.POST.get("next", "")
+            if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+                return redirect(back)
             return redirect("templates", tenant_slug=request.tenant.slug)
     in_use = {
         (t.library_key, t.language)

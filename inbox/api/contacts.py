@@ -14,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.api.views import TenantAPIView
+from accounts.errors import ServiceError
 from accounts.models import Tenant
 from inbox import selectors
 from inbox.api.serializers import (
@@ -27,7 +28,7 @@ from inbox.api.serializers import (
 )
 from inbox.api.views import BAD_FILTER, NOT_FOUND, PAGE_PARAMETERS, ContactPagination
 from inbox.consent import MAX_PROOF_LENGTH
-from inbox.models import ConsentKind, ConsentScope, ConsentSource, Contact
+from inbox.models import ConsentKind, ConsentScope, ConsentSource, Contact, OptInRequest
 from inbox.services import consent as services
 from inbox.services.contacts import contact_update
 
@@ -35,6 +36,8 @@ from inbox.services.contacts import contact_update
 PRODUCT_SOURCES = frozenset({ConsentSource.KEYWORD, ConsentSource.WHATSAPP_PREFERENCE})
 SOURCE_HELP = "How the person gave it; any source but `keyword` and `whatsapp_preference`, which the product records."
 HISTORY_LIMIT = 200
+# Opt-ins a person gives on a form: the ones a workspace's double opt-in applies to.
+DOUBLE_OPT_IN_SOURCES = frozenset({ConsentSource.WEB_FORM, ConsentSource.CHECKOUT})
 CONTACT_NOT_FOUND = "There is no such contact."
 _PROOF_SENTENCE = "An opt-in needs proof: say how and where the person agreed."
 PROOF_REQUIRED: dict[str, Any] = {"required": _PROOF_SENTENCE, "blank": _PROOF_SENTENCE}
@@ -80,6 +83,48 @@ class OptInInput(_ConsentInput):
         help_text="How and where the person agreed (the form's text, a link to the signed record…). Required.",
         error_messages=PROOF_REQUIRED,
     )
+
+
+class TemplateLanguageInput(serializers.Serializer[Any]):
+    code = serializers.CharField(max_length=16)
+
+
+class ConfirmTemplateInput(serializers.Serializer[Any]):
+    name = serializers.CharField(max_length=512)
+    language = TemplateLanguageInput()
+
+
+class ConfirmWithInput(serializers.Serializer[Any]):
+    channel_id = serializers.IntegerField(help_text="The channel (WhatsApp number) to ask from.")
+    template = ConfirmTemplateInput(
+        help_text="The Cloud API's template object: an approved template without parameters, best with a "
+        "quick-reply button “Yes”."
+    )
+
+
+class OptInRequestInput(OptInInput):
+    confirm_with = ConfirmWithInput(
+        required=False,
+        help_text="Double opt-in: instead of recording consent, ask the customer on WhatsApp with this template; "
+        "their “yes” (the button, or the word) makes it consent. Required for `web_form` and `checkout` "
+        "opt-ins when the workspace has double opt-in on.",
+    )
+
+
+class OptInRequestOutput(serializers.Serializer[OptInRequest]):
+    id = serializers.IntegerField()
+    status = serializers.SerializerMethodField(help_text="`pending` until the customer says yes, then `confirmed`.")
+    contact = serializers.IntegerField(source="contact_id")
+    channel_id = serializers.IntegerField()
+    scope = serializers.ChoiceField(choices=ConsentScope.choices)
+    proof = serializers.CharField()
+    ip = serializers.IPAddressField(allow_null=True)
+    requested_at = serializers.DateTimeField()
+    confirmation_message_id = serializers.IntegerField(allow_null=True)
+    confirmed_at = serializers.DateTimeField(allow_null=True)
+
+    def get_status(self, request: OptInRequest) -> str:
+        return "confirmed" if request.confirmed_at else "pending"
 
 
 class OptOutInput(_ConsentInput):
@@ -300,17 +345,20 @@ class _ConsentView(TenantAPIView):
 
 
 class ContactOptInView(_ConsentView):
-    """Record that a contact opted in, with proof."""
+    """Record that a contact opted in, with proof; or, double opt-in, ask them to confirm."""
 
     kind = ConsentKind.OPT_IN
-    input_class = OptInInput
+    input_class = OptInRequestInput
 
     @extend_schema(
         operation_id="contacts_opt_in_create",
         summary="Record an opt-in",
         description="WhatsApp requires an opt-in before business-initiated messages, and a record of it: when, how "
-        "and proof. An opt-in of `all` also lifts an earlier marketing opt-out; one of `marketing` lifts only that.",
-        request=OptInInput,
+        "and proof. An opt-in of `all` also lifts an earlier marketing opt-out; one of `marketing` lifts only that. "
+        "With `confirm_with` (double opt-in), the answer is 202 and an opt-in request: pending, no consent, until "
+        "the customer answers the template with “yes”. Errors: `confirmation_required` (double opt-in is on), "
+        "`template_not_approved` and the other send refusals, `not_found` (the channel).",
+        request=OptInRequestInput,
         examples=[
             OpenApiExample(
                 "Web form",
@@ -318,10 +366,42 @@ class ContactOptInView(_ConsentView):
                 request_only=True,
             )
         ],
-        responses={201: ConsentEventOutput, 400: ERRORS, 404: NOT_FOUND},
+        responses={201: ConsentEventOutput, 202: OptInRequestOutput, 400: ERRORS, 404: NOT_FOUND},
     )
     def post(self, request: Request, contact_id: int) -> Response:
-        return super().post(request, contact_id)
+        contact = _contact_or_404(self.tenant, contact_id)
+        data = OptInRequestInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        confirm_with = data.validated_data.get("confirm_with")
+        if confirm_with is None:
+            if (
+                data.validated_data["source"] in DOUBLE_OPT_IN_SOURCES
+                and selectors.consent_settings(tenant=self.tenant).double_opt_in
+            ):
+                raise ServiceError(
+                    "Double opt-in is on: give `confirm_with` (the channel and the template asking the customer to "
+                    "confirm); the opt-in counts once they answer yes.",
+                    code="confirmation_required",
+                )
+            return super().post(request, contact_id)
+        channel = selectors.channels(tenant=self.tenant).filter(pk=confirm_with["channel_id"]).first()
+        if channel is None:
+            raise NotFound("There is no such channel.")
+        opt_in_request = services.opt_in_request_and_ask(
+            tenant_id=self.tenant.pk,
+            contact=contact,
+            channel=channel,
+            opt_in=services.OptIn(
+                scope=data.validated_data["scope"],
+                source=data.validated_data["source"],
+                proof=data.validated_data["proof"],
+                ip=data.validated_data.get("ip"),
+            ),
+            template=confirm_with["template"],
+            actor=self.actor,
+            now=timezone.now(),
+        )
+        return Response(OptInRequestOutput(opt_in_request).data, status=202)
 
 
 class ContactOptOutView(_ConsentView):

@@ -8,6 +8,15 @@ from inbox.api.actions import (
     ConversationStatusView,
     ConversationUnreadView,
 )
+from inbox.api.automation import (
+    AnswerDetailView,
+    AnswerListView,
+    BotView,
+    ChannelHoursView,
+    HoursView,
+    SubscriptionDetailView,
+    SubscriptionListView,
+)
 from inbox.api.broadcasts import (
     BroadcastCancelView,
     BroadcastDetailView,
@@ -61,6 +70,13 @@ urlpatterns = [
     path("contacts/import/", ContactImportView.as_view(), name="api_contacts_import"),
     path("contacts/<int:contact_id>/opt-in/", ContactOptInView.as_view(), name="api_contact_opt_in"),
     path("contacts/<int:contact_id>/opt-out/", ContactOptOutView.as_view(), name="api_contact_opt_out"),
+    path("hours/", HoursView.as_view(), name="api_hours"),
+    path("channels/<int:channel_id>/hours/", ChannelHoursView.as_view(), name="api_channel_hours"),
+    path("bot/", BotView.as_view(), name="api_bot"),
+    path("bot/answers/", AnswerListView.as_view(), name="api_bot_answers"),
+    path("bot/answers/<int:answer_id>/", AnswerDetailView.as_view(), name="api_bot_answer"),
+    path("webhooks/", SubscriptionListView.as_view(), name="api_webhooks"),
+    path("webhooks/<int:subscription_id>/", SubscriptionDetailView.as_view(), name="api_webhook"),
     path("broadcasts/", BroadcastListView.as_view(), name="api_broadcasts"),
     path("broadcasts/<int:broadcast_id>/", BroadcastDetailView.as_view(), name="api_broadcast"),
     path(

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import PurePath
+from typing import Any
 
 import phonenumbers
 from django.db import IntegrityError, transaction
@@ -28,8 +29,20 @@ from inbox.consent import (
     MAX_PROOF_LENGTH,
 )
 from inbox.hooks.services import events_publish
-from inbox.models import ConsentEvent, ConsentKind, ConsentScope, ConsentSettings, ConsentSource, Contact
-from inbox.policy import normalize_keyword
+from inbox.models import (
+    Channel,
+    ConsentEvent,
+    ConsentKind,
+    ConsentScope,
+    ConsentSettings,
+    ConsentSource,
+    Contact,
+    Message,
+    MessageType,
+    OptInRequest,
+)
+from inbox.policy import is_opt_in_confirmation, normalize_keyword
+from inbox.services.outbound import conversation_for_contact, send_message
 
 MAX_NAME_LENGTH = Contact._meta.get_field("name").max_length or 256
 # A consent's time may be a little ahead of ours (another system's clock), never more.
@@ -86,7 +99,7 @@ def _invalid_phone(text: str) -> ServiceError:
 
 @dataclass(frozen=True)
 class OptIn:
-    """An opt-in given together with a new contact."""
+    """An opt-in as given: with a new contact, or asked for under double opt-in."""
 
     scope: str
     source: str
@@ -175,6 +188,105 @@ def consent_record(
             details={"scope": scope, "source": source, "consent_event": event.pk},
         )
     return event
+
+
+# Double opt-in ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def opt_in_request(
+    *, tenant_id: int, contact: Contact, channel: Channel, opt_in: OptIn, template_name: str, now: datetime
+) -> OptInRequest:
+    """Keep an opt-in asked for under double opt-in: no consent yet, only a request waiting for the
+    customer's "yes". Asking again while one waits renews it (new text, time and address)."""
+    proof = _check_consent(kind=ConsentKind.OPT_IN, scope=opt_in.scope, source=opt_in.source, proof=opt_in.proof)
+    requests = OptInRequest.objects.for_tenant(tenant_id)
+    pending = requests.select_for_update().filter(contact=contact, channel=channel, confirmed_at__isnull=True).first()
+    values = {"scope": opt_in.scope, "source": opt_in.source, "proof": proof, "ip": opt_in.ip, "requested_at": now,
+              "template_name": template_name, "confirmation_message": None}  # fmt: skip
+    if pending is None:
+        return requests.create(tenant_id=tenant_id, contact=contact, channel=channel, **values)
+    for key, value in values.items():
+        setattr(pending, key, value)
+    pending.save(update_fields=list(values))
+    return pending
+
+
+def opt_in_request_sent(*, request: OptInRequest, message: Message) -> None:
+    """The confirmation template went out as `message` (its reply may quote it)."""
+    request.confirmation_message = message
+    request.save(update_fields=["confirmation_message"])
+
+
+@transaction.atomic
+def opt_in_request_and_ask(
+    *,
+    tenant_id: int,
+    contact: Contact,
+    channel: Channel,
+    opt_in: OptIn,
+    template: dict[str, Any],
+    actor: Actor,
+    now: datetime,
+) -> OptInRequest:
+    """Double opt-in asked for by an API client: the request, and `template` (the Cloud API's
+    template object, without parameters) asking the customer to confirm, sent on `channel` at once.
+    When the template can't be sent (not approved, the number disabled...) nothing is kept."""
+    request = opt_in_request(
+        tenant_id=tenant_id, contact=contact, channel=channel, opt_in=opt_in,
+        template_name=str(template.get("name", "")), now=now,
+    )  # fmt: skip
+    conversation = conversation_for_contact(channel=channel, contact=contact, now=now)
+    message = send_message(
+        conversation=conversation, payload={"type": "template", "template": template}, actor=actor, now=now
+    )
+    opt_in_request_sent(request=request, message=message)
+    audit_record(actor=actor, action="contact.opt_in_requested", target=contact, details={"request": request.pk})
+    return request
+
+
+def opt_in_requests_confirm(*, tenant_id: int, messages: Sequence[Message]) -> list[ConsentEvent]:
+    """Customers' replies that are a "yes" confirm their pending opt-in request on that channel: it
+    becomes a consent event with the form's exact text, when and from where it was asked for, and
+    the confirming message. Anything else leaves the request pending, and pending is no consent."""
+    replies = [m for m in messages if m.type in (MessageType.TEXT, MessageType.BUTTON) and m.text]
+    confirming = [m for m in replies if is_opt_in_confirmation([m.text, str(m.content.get("payload", ""))])]
+    if not confirming:
+        return []
+    pending = {
+        (r.contact_id, r.channel_id): r
+        for r in OptInRequest.objects.for_tenant(tenant_id)
+        .select_for_update()
+        .filter(confirmed_at__isnull=True, contact__in={m.conversation.contact_id for m in confirming})
+    }
+    confirmed = []
+    for message in confirming:
+        conversation = message.conversation
+        request = pending.pop((conversation.contact_id, conversation.channel_id), None)
+        if request is None:
+            continue
+        where = request.ip or "an unknown address"
+        proof = (
+            f"{request.proof}\n\nAsked for on {request.requested_at.isoformat()} from {where}; "
+            f"confirmed on WhatsApp with “{message.text}” (message {message.provider_message_id})."
+        )
+        event = consent_record(
+            tenant_id=tenant_id,
+            contact=conversation.contact,
+            kind=ConsentKind.OPT_IN,
+            scope=request.scope,
+            source=request.source,
+            proof=proof[:MAX_PROOF_LENGTH],
+            actor=None,
+            occurred_at=message.sent_at,
+            ip=request.ip,
+        )
+        request.confirmed_at = message.sent_at
+        request.confirming_message = message
+        request.consent_event = event
+        request.save(update_fields=["confirmed_at", "confirming_message", "consent_event"])
+        confirmed.append(event)
+    return confirmed
 
 
 # Contacts ---------------------------------------------------------------------------------------
@@ -289,9 +401,10 @@ def _clean_keywords(keywords: Sequence[str]) -> list[str]:
 
 @transaction.atomic
 def consent_settings_update(
-    *, tenant: Tenant, actor: Actor, keywords: Sequence[str], confirmation: str
+    *, tenant: Tenant, actor: Actor, keywords: Sequence[str], confirmation: str, double_opt_in: bool | None = None
 ) -> ConsentSettings:
-    """Change the opt-out keywords and the confirmation sent when one arrives (empty: none is sent)."""
+    """Change the opt-out keywords and the confirmation sent when one arrives (empty: none is sent),
+    and whether opt-ins from web forms wait for the customer's "yes" (None keeps it)."""
     require_role(actor, Role.ADMIN)
     cleaned = _clean_keywords(keywords)
     confirmation = confirmation.strip()
@@ -307,11 +420,14 @@ def consent_settings_update(
         changes["opt_out_keywords"] = [settings.opt_out_keywords, cleaned]
     if settings.opt_out_confirmation != confirmation:
         changes["opt_out_confirmation"] = [settings.opt_out_confirmation, confirmation]
+    if double_opt_in is not None and settings.double_opt_in != double_opt_in:
+        changes["double_opt_in"] = [settings.double_opt_in, double_opt_in]
+        settings.double_opt_in = double_opt_in
     if changes:
         settings.opt_out_keywords = cleaned
         settings.opt_out_confirmation = confirmation
         settings.updated_at = timezone.now()
-        settings.save(update_fields=["opt_out_keywords", "opt_out_confirmation", "updated_at"])
+        settings.save(update_fields=["opt_out_keywords", "opt_out_confirmation", "double_opt_in", "updated_at"])
         audit_record(actor=actor, action="consent.settings_changed", target=settings, details={"changes": changes})
     return settings
 

@@ -45,7 +45,7 @@ from inbox.presenters import conversation_event, message_event, status_event
 from inbox.selectors import consent_settings
 from inbox.services.assignment import auto_assign_opened
 from inbox.services.bulk import update_rows
-from inbox.services.consent import consent_record
+from inbox.services.consent import consent_record, opt_in_requests_confirm
 from inbox.services.events import Event, events_emit, lock_tenant_events
 from inbox.services.outbound import send_message
 from inbox.services.reactions import reaction_send_failed, reaction_set
@@ -100,6 +100,7 @@ def inbound_store(
     )
     events += status_change_events(changed)
     opt_out_events, confirmations = _honour_opt_out_keywords(tenant_id, stored)
+    opt_in_requests_confirm(tenant_id=tenant_id, messages=[m for m, _incoming in stored])
     events_emit(sequence=sequence, events=events + opt_out_events)
     _confirm_opt_outs(confirmations, now=now)
     automation_schedule(tenant_id=tenant_id, message_ids=result.created_message_ids)

@@ -27,8 +27,8 @@ def test_sign_up_creates_a_workspace_and_signs_in(db):
         {"company_name": "Fay's Bikes", "name": "Fay", "email": "Fay@Example.com", "password": "pedals-and-gears-42"},
     )
     assert response.status_code == 302
-    assert response["Location"] == "/t/fays-bikes/inbox/"
-    assert client.get(response["Location"]).status_code == 200
+    assert response["Location"] == "/t/fays-bikes/setup/"  # owners start in the onboarding wizard
+    assert client.get(response["Location"], follow=True).status_code == 200
     assert Membership.objects.for_tenant(Tenant.objects.get(slug="fays-bikes")).get().user.email == "fay@example.com"
 
 

@@ -14,6 +14,7 @@ from inbox.policy import (
     ConsentRecord,
     ConsentState,
     consent_state,
+    is_opt_in_confirmation,
     matches_opt_out_keyword,
     normalize_keyword,
 )
@@ -275,3 +276,23 @@ def test_any_case_and_surrounding_punctuation_match(keyword, before, after, uppe
 @given(keyword=st.sampled_from(DEFAULT_OPT_OUT_KEYWORDS), word=st.from_regex(r"[a-z]{2,8}", fullmatch=True))
 def test_a_keyword_inside_a_sentence_never_matches(keyword, word):
     assert matches_opt_out_keyword(f"{word} {keyword} {word}", [keyword]) is None
+
+
+@pytest.mark.parametrize(
+    ("said", "confirms"),
+    [
+        (["Yes"], True),
+        (["  yes! "], True),
+        (["Ja"], True),
+        (["oui"], True),
+        (["Sí"], True),
+        (["", "YES"], True),  # a quick-reply button's payload
+        (["Confirm"], True),
+        (["Yes please, but what is it?"], False),
+        (["No"], False),
+        (["STOP"], False),
+        ([""], False),
+    ],
+)
+def test_what_confirms_a_double_opt_in(said, confirms):
+    assert is_opt_in_confirmation(said) is confirms

@@ -26,6 +26,11 @@ FUZZED = [
     ("POST", "/api/v1/conversations/{conversation_id}/status/"),
     ("POST", "/api/v1/messages/"),
     ("POST", "/api/v1/templates/"),
+    ("PATCH", "/api/v1/tenant/"),
+    ("PUT", "/api/v1/hours/"),
+    ("PUT", "/api/v1/bot/"),
+    ("POST", "/api/v1/bot/answers/"),
+    ("POST", "/api/v1/webhooks/"),
 ]
 
 

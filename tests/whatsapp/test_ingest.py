@@ -433,3 +433,24 @@ def test_account_updates_without_an_owner_yet_wait_unhandled(world, number):
     deliver("phone_number_quality_update")
     with tenant_scope(world.tenant):
         assert PlatformUpdate.objects.get().handled_at is None
+
+
+def test_the_first_signed_webhook_of_a_number_is_noted_once(world, number):
+    assert number.first_webhook_at is None
+    deliver("text")
+    number.refresh_from_db()
+    first = number.first_webhook_at
+    assert first == WebhookEvent.objects.get().received_at
+
+    deliver("status_delivered")
+    number.refresh_from_db()
+    assert number.first_webhook_at == first
+
+
+def test_a_webhook_of_another_number_or_with_a_bad_signature_ticks_nothing(world, number):
+    other = payloads.envelope(messages=[payloads.text_message()], phone_number_id=payloads.UNKNOWN_PHONE_NUMBER_ID)
+    deliver(payloads.to_bytes(other))
+    assert post_webhook(payloads.raw("text"), secret="not-the-app-secret").status_code == 403
+    ingest.drain()
+    number.refresh_from_db()
+    assert number.first_webhook_at is None

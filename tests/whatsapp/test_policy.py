@@ -62,6 +62,23 @@ def reason(**overrides: object) -> Refusal | None:
         ),
         ("template to an opted-in stranger", {"is_template": True, "last_inbound_at": None, "consent": OPTED_IN}, None),
         ("template to a stranger", {"is_template": True, "last_inbound_at": None}, Refusal.NO_CONSENT),
+        # Double opt-in: the confirmation template is the one message a pending request allows...
+        (
+            "opt-in confirmation to a stranger who asked",
+            {"is_template": True, "last_inbound_at": None, "confirms_opt_in_request": True},
+            None,
+        ),
+        # ...but not to someone who opted out since, nor over a spent budget.
+        (
+            "opt-in confirmation after an opt-out",
+            {"is_template": True, "last_inbound_at": None, "confirms_opt_in_request": True, "consent": OPTED_OUT},
+            Refusal.OPTED_OUT,
+        ),
+        (
+            "opt-in confirmation over budget",
+            {"is_template": True, "last_inbound_at": None, "confirms_opt_in_request": True, "within_budget": False},
+            Refusal.BUDGET_EXCEEDED,
+        ),
         (
             "template outside the window to an opted-out customer",
             {"is_template": True, "last_inbound_at": NOW - 48 * HOUR, "consent": OPTED_OUT},

@@ -127,6 +127,16 @@ def test_sync_reads_the_profile_and_the_official_business_account_status(world, 
     assert profile.synced_at is not None
 
 
+def test_the_number_s_messaging_limit_tier_is_read_from_graph(simulator, sim_number):
+    with sim_number.graph_client() as client:
+        assert client.get_phone_number(PHONE_NUMBER_ID).messaging_limit_tier == "TIER_250"  # a new portfolio's
+    httpx.post(
+        f"{simulator.url}/_sim/numbers/{PHONE_NUMBER_ID}/details", json={"messaging_limit": "TIER_10K"}
+    ).raise_for_status()
+    with sim_number.graph_client() as client:
+        assert client.get_phone_number(PHONE_NUMBER_ID).messaging_limit_tier == "TIER_10K"
+
+
 def test_a_number_without_the_blue_check_is_not_shown_as_official(world, simulator, sim_number):
     profile = business_profile_sync(number=sim_number, actor=admin(world))
     assert profile.oba_status == "NOT_STARTED"
@@ -272,6 +282,10 @@ def test_the_simulator_answers_a_number_s_fields_and_refuses_unknown_ones(simula
         ({"oba_status": "MAYBE"}, "'oba_status' must be one of APPROVED, CANCELLED, NOT_STARTED, PENDING, REJECTED"),
         ({"verified_name": ""}, "'verified_name' must be a non-empty string"),
         ({"colour": "green"}, "unknown number details: colour"),
+        (
+            {"messaging_limit": "TIER_1M"},
+            "'messaging_limit' must be one of TIER_100K, TIER_10K, TIER_250, TIER_2K, TIER_UNLIMITED",
+        ),
     ],
 )
 def test_the_simulator_s_number_details_control_refuses_what_it_cannot_set(simulator, body, message):

@@ -132,6 +132,7 @@ def _process(events: list[WebhookEvent], now: datetime) -> None:
             metering.receipts_meter(tenant_id=tenant_id, receipts=batch.receipts, now=now)
         _schedule_downloads(tenant_id, result.attachment_ids)
     DeadLetter.objects.bulk_create(routed.dead_letters, ignore_conflicts=True)
+    _note_first_webhooks(routed.first_seen)
 
     event_ids = {event.pk for event in events}
     done = WebhookEvent.objects.filter(pk__in=event_ids - routed.unroutable)
@@ -145,6 +146,13 @@ class _Routed:
     batches: dict[int, _TenantBatch] = field(default_factory=lambda: defaultdict(_TenantBatch))
     unroutable: set[int] = field(default_factory=set)
     dead_letters: list[DeadLetter] = field(default_factory=list)
+    # number id → when the earliest of these events naming it was received
+    first_seen: dict[int, datetime] = field(default_factory=dict)
+
+    def saw(self, number: WhatsAppNumber, event: WebhookEvent) -> None:
+        if number.first_webhook_at is None:
+            seen = self.first_seen.get(number.pk)
+            self.first_seen[number.pk] = min(seen, event.received_at) if seen else event.received_at
 
 
 def _route(events: list[WebhookEvent], now: datetime) -> _Routed:
@@ -156,16 +164,19 @@ def _route(events: list[WebhookEvent], now: datetime) -> _Routed:
         envelope = parsed[event.pk]
         for item in envelope.messages:
             if number := numbers.by_phone.get(item.phone_number_id):
+                routed.saw(number, event)
                 routed.batches[number.tenant_id].messages.append(replace(item.message, channel_id=number.channel_id))
             else:
                 routed.unroutable.add(event.pk)
         for status in envelope.statuses:
             if number := numbers.by_phone.get(status.phone_number_id):
+                routed.saw(number, event)
                 routed.batches[number.tenant_id].receipts.append(status.receipt)
             else:
                 routed.unroutable.add(event.pk)
         for position, update in enumerate(envelope.account_updates):
             if number := numbers.for_update(update):
+                routed.saw(number, event)
                 routed.batches[number.tenant_id].updates.append(_platform_update(event, position, update, number, now))
             else:
                 routed.unroutable.add(event.pk)
@@ -184,6 +195,14 @@ def _store_platform_updates(tenant_id: int, updates: list[PlatformUpdate]) -> No
     known = set(stored.filter(event__in={u.event_id for u in updates}).values_list("event_id", "position"))
     fresh = [u for u in updates if (u.event_id, u.position) not in known]
     platform.dispatch(stored.bulk_create(fresh))
+
+
+def _note_first_webhooks(first_seen: dict[int, datetime]) -> None:
+    """Numbers that never had a webhook before have one now (kept once: the earliest)."""
+    for number_id, received_at in first_seen.items():
+        WhatsAppNumber.objects.unscoped().filter(pk=number_id, first_webhook_at__isnull=True).update(
+            first_webhook_at=received_at
+        )
 
 
 def _link_uncertain_sends(tenant_id: int, receipts: list[IncomingReceipt], now: datetime) -> None:

@@ -9,11 +9,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.errors import ConflictError
+from accounts.errors import ConflictError, ServiceError
 from accounts.models import Role, Tenant
 from accounts.services import Actor, audit_record, require_role
 from billing.services import number_check
 from inbox.models import Channel, ChannelKind
+from whatsapp.client import GraphAPIError, PhoneNumberInfo
 from whatsapp.models import DEFAULT_GRAPH_API_BASE_URL, DEFAULT_GRAPH_API_VERSION, WhatsAppNumber
 
 
@@ -30,6 +31,28 @@ class NumberDetails:
     graph_api_base_url: str = DEFAULT_GRAPH_API_BASE_URL
     graph_api_version: str = DEFAULT_GRAPH_API_VERSION
     throughput_mps: int = 80
+
+
+def number_connection_test(*, number: WhatsAppNumber, actor: Actor) -> PhoneNumberInfo:
+    """Ask Graph, with the number's own credentials, what it says of the number: its verified name,
+    quality rating and messaging limit. Graph's refusal is raised as a ServiceError `graph_error`
+    carrying Meta's own code, message and details (a bad token: 190, "Invalid OAuth access token.")."""
+    require_role(actor, Role.ADMIN)
+    with number.graph_client() as client:
+        try:
+            return client.get_phone_number(number.phone_number_id)
+        except GraphAPIError as error:
+            raise ServiceError(
+                error.human_message,
+                code="graph_error",
+                http_status=502,
+                details={
+                    "graph_code": error.code,
+                    "graph_message": error.message,
+                    "graph_details": error.details,
+                    "http_status": error.http_status,
+                },
+            ) from error
 
 
 def new_verify_token() -> str:

@@ -17,8 +17,16 @@ from accounts.errors import ServiceError
 from accounts.models import Role
 from accounts.services import Actor, audit_record, require_role
 from inbox.consent import MAX_PROOF_LENGTH
-from inbox.models import ConsentEvent, ConsentKind, ConsentScope, ConsentSource
-from inbox.services.consent import consent_record, contact_for_phone, phone_to_e164
+from inbox.models import ConsentEvent, ConsentKind, ConsentScope, ConsentSource, OptInRequest
+from inbox.selectors import consent_settings
+from inbox.services.consent import (
+    OptIn,
+    consent_record,
+    contact_for_phone,
+    opt_in_request,
+    opt_in_request_sent,
+    phone_to_e164,
+)
 from inbox.services.outbound import conversation_for_contact, send_message
 from templates_mgmt.models import MessageTemplate, TemplateStatus
 from whatsapp.models import OptInPage, WhatsAppNumber
@@ -122,9 +130,16 @@ def opt_in_page_by_key(key: str) -> OptInPage | None:
 
 
 @transaction.atomic
-def opt_in_submit(*, page: OptInPage, phone: str, consented: bool, ip: str | None, now: datetime) -> ConsentEvent:
+def opt_in_submit(
+    *, page: OptInPage, phone: str, consented: bool, ip: str | None, now: datetime
+) -> ConsentEvent | OptInRequest:
     """Record an opt-in given on the page: ServiceError `consent_required` when the box was not
-    ticked, `invalid_phone` for a number that isn't one; nothing is stored then."""
+    ticked, `invalid_phone` for a number that isn't one; nothing is stored then.
+
+    With double opt-in (the tenant's consent settings), the opt-in is only requested: an
+    OptInRequest waits for the customer's "yes" to the page's confirmation template, and is no
+    consent until then. Otherwise it is consent at once, confirmed by the template if one is set.
+    """
     e164 = phone_to_e164(phone)
     if not consented:
         raise ServiceError(
@@ -141,24 +156,43 @@ def opt_in_submit(*, page: OptInPage, phone: str, consented: bool, ip: str | Non
     # No person acts here: the contact's creation is audited as the system, from the visitor's address.
     system = Actor(tenant_id=page.tenant_id, role=Role.AGENT, ip=ip)
     contact = contact_for_phone(tenant=page.tenant, phone=e164, actor=system)
-    event = consent_record(
-        tenant_id=page.tenant_id,
-        contact=contact,
-        kind=ConsentKind.OPT_IN,
-        scope=ConsentScope.ALL,
-        source=ConsentSource.WEB_FORM,
-        proof=page.consent_text,
-        actor=None,
-        occurred_at=now,
-        ip=ip,
-    )
     template = page.confirmation_template
-    if template is not None and can_confirm_opt_ins(template, number=page.number):
-        payload = {"type": "template", "template": {"name": template.name, "language": {"code": template.language}}}
-        try:
-            with transaction.atomic():
-                conversation = conversation_for_contact(channel=page.number.channel, contact=contact, now=now)
-                send_message(conversation=conversation, payload=payload, actor=system, now=now)
-        except ServiceError as error:  # the opt-in stands; only its confirmation could not go out
-            logger.warning("opt-in confirmation not sent (page %s): %s", page.pk, error.message)
-    return event
+    if template is not None and not can_confirm_opt_ins(template, number=page.number):
+        template = None
+    recorded: ConsentEvent | OptInRequest
+    if consent_settings(tenant=page.tenant_id).double_opt_in:
+        recorded = opt_in_request(
+            tenant_id=page.tenant_id,
+            contact=contact,
+            channel=page.number.channel,
+            opt_in=OptIn(scope=ConsentScope.ALL, source=ConsentSource.WEB_FORM, proof=page.consent_text, ip=ip),
+            template_name=template.name if template else "",
+            now=now,
+        )
+    else:
+        recorded = consent_record(
+            tenant_id=page.tenant_id,
+            contact=contact,
+            kind=ConsentKind.OPT_IN,
+            scope=ConsentScope.ALL,
+            source=ConsentSource.WEB_FORM,
+            proof=page.consent_text,
+            actor=None,
+            occurred_at=now,
+            ip=ip,
+        )
+    if template is None:
+        if isinstance(recorded, OptInRequest):
+            logger.warning("double opt-in requested on page %s, which has no confirmation template", page.pk)
+        return recorded
+    payload = {"type": "template", "template": {"name": template.name, "language": {"code": template.language}}}
+    try:
+        with transaction.atomic():
+            conversation = conversation_for_contact(channel=page.number.channel, contact=contact, now=now)
+            message = send_message(conversation=conversation, payload=payload, actor=system, now=now)
+    except ServiceError as error:  # the opt-in (or its request) stands; only the template could not go out
+        logger.warning("opt-in confirmation not sent (page %s): %s", page.pk, error.message)
+    else:
+        if isinstance(recorded, OptInRequest):
+            opt_in_request_sent(request=recorded, message=message)
+    return recorded

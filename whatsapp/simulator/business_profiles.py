@@ -29,6 +29,8 @@ class PhoneNumberRecord:
     name_status: str = "APPROVED"
     quality_rating: str = "GREEN"
     oba_status: str = "NOT_STARTED"
+    # A new business portfolio's limit (whatsapp-cloud-api.md §8, from October 2025).
+    messaging_limit: str = "TIER_250"
 
 
 class BusinessProfileStore:

@@ -35,12 +35,14 @@ WRITABLE_FIELDS = frozenset({*TEXT_LIMITS, "websites", "vertical", "profile_pict
 PHONE_NUMBER_FIELDS = (
     "id", "verified_name", "code_verification_status", "display_phone_number", "quality_rating",
     "name_status", "official_business_account", "platform_type", "throughput",
+    "whatsapp_business_manager_messaging_limit",
 )  # fmt: skip
 # What Graph answers for a number when no fields are asked for.
 DEFAULT_PHONE_NUMBER_FIELDS = ("verified_name", "code_verification_status", "display_phone_number", "quality_rating")
 PICTURE_PATH = "/_sim/profile_pictures/{phone_number_id}"
 OBA_STATUSES = frozenset({"NOT_STARTED", "PENDING", "APPROVED", "REJECTED", "CANCELLED"})
 QUALITY_RATINGS = frozenset({"GREEN", "YELLOW", "RED", "UNKNOWN"})
+MESSAGING_LIMITS = frozenset({"TIER_250", "TIER_2K", "TIER_10K", "TIER_100K", "TIER_UNLIMITED"})
 NAME_STATUSES = frozenset({"APPROVED", "AVAILABLE_WITHOUT_REVIEW", "DECLINED", "EXPIRED", "PENDING_REVIEW", "NONE"})
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
@@ -172,6 +174,7 @@ async def phone_number(request: Request) -> Response:
         "official_business_account": {"oba_status": record.oba_status},
         "platform_type": "CLOUD_API",
         "throughput": {"level": "STANDARD"},
+        "whatsapp_business_manager_messaging_limit": record.messaging_limit,
     }
     answer = {name: values[name] for name in requested or DEFAULT_PHONE_NUMBER_FIELDS if name != "id"}
     return JSONResponse({**answer, "id": phone_number_id})
@@ -186,7 +189,8 @@ async def profile_picture(request: Request) -> Response:
 
 
 async def number_details(request: Request) -> Response:
-    """`/_sim/numbers/{id}/details`: GET, or POST any of verified_name, name_status, quality_rating, oba_status."""
+    """`/_sim/numbers/{id}/details`: GET, or POST any of verified_name, name_status, quality_rating,
+    oba_status, messaging_limit."""
     state = _state(request)
     phone_number_id = request.path_params["phone_number_id"]
     record = state.business_profiles.number(phone_number_id)
@@ -197,6 +201,7 @@ async def number_details(request: Request) -> Response:
             "name_status": NAME_STATUSES,
             "quality_rating": QUALITY_RATINGS,
             "oba_status": OBA_STATUSES,
+            "messaging_limit": MESSAGING_LIMITS,
         }
         unknown = set(payload) - set(allowed)
         if unknown:
@@ -219,4 +224,5 @@ def _record_json(record: PhoneNumberRecord) -> dict[str, str]:
         "name_status": record.name_status,
         "quality_rating": record.quality_rating,
         "oba_status": record.oba_status,
+        "messaging_limit": record.messaging_limit,
     }

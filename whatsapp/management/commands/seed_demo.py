@@ -61,6 +61,20 @@ class Command(BaseCommand):
                 email=email, name=name, password=password
             )
             services.membership_add(tenant=tenant, actor=actor, user=user, role=role)
+        # What the onboarding wizard's first step asks; the demo starts at connecting its number.
+        services.tenant_update(
+            tenant=tenant,
+            actor=actor,
+            name=tenant.name,
+            data_region=tenant.data_region,
+            message_retention_days=tenant.message_retention_days,
+            company=services.CompanyDetails(
+                legal_name="Demo Coffee Roasters GmbH",
+                country="DE",
+                vat_id="DE123456789",
+                address="Bohnenstraße 1\n10115 Berlin",
+            ),
+        )
         return tenant
 
     def _point_number_at_simulator(self, tenant: Tenant) -> None:
