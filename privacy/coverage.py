@@ -11,6 +11,7 @@ from __future__ import annotations
 CONTACT_DATA: dict[str, str] = {
     "inbox.Contact": "deleted; exported",
     "inbox.ConsentEvent": "deleted (the erasure's audit entry keeps kinds, scopes, sources and times); exported",
+    "inbox.OptInRequest": "deleted with the contact; exported",
     "inbox.Conversation": "deleted; exported",
     "inbox.ConversationLabel": "deleted with its conversation; exported (label names)",
     "inbox.Message": "deleted; exported",

@@ -20,6 +20,7 @@ from inbox.models import (
     Conversation,
     ConversationLabel,
     Message,
+    OptInRequest,
     Reaction,
     StatusUpdate,
 )
@@ -154,6 +155,21 @@ def contact_data(*, tenant_id: int, contact: Contact) -> tuple[dict[str, Any], l
             for event in ConsentEvent.objects.for_tenant(tenant_id)
             .filter(contact_id=contact.pk)
             .order_by("occurred_at", "pk")
+        ],
+        # Double opt-in: what was asked and whether the customer confirmed it.
+        "opt_in_requests": [
+            {
+                "scope": request.scope,
+                "source": request.source,
+                "proof": request.proof,
+                "ip": request.ip,
+                "requested_at": _time(request.requested_at),
+                "template": request.template_name,
+                "confirmed_at": _time(request.confirmed_at),
+            }
+            for request in OptInRequest.objects.for_tenant(tenant_id)
+            .filter(contact_id=contact.pk)
+            .order_by("requested_at", "pk")
         ],
         "conversations": [
             {

@@ -18,7 +18,7 @@ from accounts.services import Actor
 from accounts.tenancy import tenant_scope
 from inbox.models import Contact, Conversation, EventSubscription, Message
 from inbox.services.broadcasts import RecipientInput, broadcast_create
-from inbox.services.consent import consent_record
+from inbox.services.consent import OptIn, consent_record, opt_in_request
 from inbox.services.contacts import contact_update
 from inbox.services.conversations import note_add
 from tests.billing.factories import BillableEventFactory
@@ -96,6 +96,9 @@ def build(world: Any, other: Any) -> Scene:
         contact_update(contact=alpha, now=timezone.now(), attributes={"customer_no": "ALPHA-SECRET-C1"})
         consent_record(tenant_id=world.tenant.pk, contact=alpha, kind="opt_in", scope="all", source="web_form",
                        proof="ALPHA-SECRET signed the form", actor=owner, occurred_at=timezone.now())  # fmt: skip
+        opt_in_request(tenant_id=world.tenant.pk, contact=alpha, channel=number.channel, template_name="optin_confirm",
+                       opt_in=OptIn(scope="marketing", source="web_form", proof="ALPHA-SECRET asked for offers"),
+                       now=timezone.now())  # fmt: skip
         MessageTemplateFactory.create(number=number, name="order_update")
         broadcast_create(
             channel=number.channel,

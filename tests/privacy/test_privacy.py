@@ -71,7 +71,9 @@ def test_erasure_leaves_no_trace_of_the_contact_anywhere(world, built, tmp_path,
         "billing_billableevent", "whatsapp_webhookevent", "whatsapp_deadletter", "whatsapp_platformupdate",
     }  # fmt: skip
     assert set(tables_containing(scene.ALPHA_NAME)) >= {"inbox_contact", "accounts_auditlog", "accounts_notification"}
-    assert set(tables_containing("ALPHA-SECRET")) >= {"inbox_message", "inbox_tenantevent", "inbox_consentevent"}
+    assert set(tables_containing("ALPHA-SECRET")) >= {
+        "inbox_message", "inbox_tenantevent", "inbox_consentevent", "inbox_optinrequest",
+    }  # fmt: skip
     assert files_containing(tmp_path, "ALPHA-SECRET")
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -169,6 +171,7 @@ def test_export_holds_every_message_of_the_contact_and_nothing_of_others(
     assert data["contact"]["wa_id"] == scene.ALPHA_WA_ID
     assert data["contact"]["attributes"] == {"customer_no": "ALPHA-SECRET-C1"}
     assert [c["proof"] for c in data["consent"]] == ["ALPHA-SECRET signed the form"]
+    assert [r["proof"] for r in data["opt_in_requests"]] == ["ALPHA-SECRET asked for offers"]
     assert any(a["text"].endswith("Alphonse called again") for c in data["conversations"] for a in c["activity"])
     assert any(m["statuses"] for c in data["conversations"] for m in c["messages"])
     assert any(m["reactions"] for c in data["conversations"] for m in c["messages"])
