@@ -10,6 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Max
 
+from accounts.crypto import LookupHashField
 from inbox.models import Conversation
 from inbox.policy import ConsentState
 from inbox.selectors import consent_state_of
@@ -23,7 +24,10 @@ def verify_token_is_known(token: str) -> bool:
     app_wide: str = settings.WHATSAPP_VERIFY_TOKEN
     if app_wide and token == app_wide:
         return True
-    return WhatsAppNumber.objects.unscoped().filter(verify_token=token).exists()
+    # Tokens are encrypted: found by their keyed hash, across tenants since the handshake names none.
+    token_hash = WhatsAppNumber._meta.get_field("verify_token_hash")
+    assert isinstance(token_hash, LookupHashField)
+    return WhatsAppNumber.objects.unscoped().filter(verify_token_hash=token_hash.hash_of(token)).exists()
 
 
 def app_secrets_for(*, phone_number_ids: list[str], waba_ids: list[str]) -> list[str]:

@@ -16,9 +16,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.crypto import refresh_derived_columns
 from accounts.errors import ConflictError, ServiceError
 from accounts.models import Role, Tenant
 from accounts.services import Actor, audit_record, require_role
+from accounts.tenancy import tenant_scope
 from inbox.consent import (
     DEFAULT_OPT_OUT_CONFIRMATION,
     DEFAULT_OPT_OUT_KEYWORDS,
@@ -540,7 +542,9 @@ def _import_rows(*, tenant: Tenant, actor: Actor, rows: list[_GoodRow], report: 
             contact.phone = contact.phone or row.phone
             contact.updated_at = now
             changed.append(contact)
-    contacts.bulk_update(changed, ["name", "phone", "updated_at"], batch_size=1000)
+    derived = [refresh_derived_columns(contact) for contact in changed][:1]
+    with tenant_scope(tenant):  # bulk_update encrypts with the scope's key
+        contacts.bulk_update(changed, ["name", "phone", "updated_at", *(derived[0] if derived else [])], batch_size=1000)
     by_wa_id.update(existing)
     events = [
         ConsentEvent(

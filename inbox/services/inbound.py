@@ -19,9 +19,11 @@ from datetime import datetime, timedelta
 
 from django.db import transaction
 
+from accounts.crypto import refresh_derived_columns
 from accounts.errors import ServiceError
 from accounts.models import Role
 from accounts.services import Actor
+from accounts.tenancy import tenant_scope
 from inbox import policy
 from inbox.automation.services import automation_schedule
 from inbox.incoming import IncomingMessage, IncomingReceipt
@@ -206,7 +208,11 @@ def _upsert_contacts(tenant_id: int, messages: Sequence[IncomingMessage], now: d
             contact.profile_name, contact.whatsapp_user_id, contact.updated_at = profile_name, user_id, now
             changed.append(contact)
     if changed:
-        Contact.objects.for_tenant(tenant_id).bulk_update(changed, ["profile_name", "whatsapp_user_id", "updated_at"])
+        derived = [refresh_derived_columns(contact) for contact in changed][0]
+        with tenant_scope(tenant_id):  # bulk_update encrypts with the scope's key
+            Contact.objects.for_tenant(tenant_id).bulk_update(
+                changed, ["profile_name", "whatsapp_user_id", "updated_at", *derived]
+            )
     return contacts
 
 
@@ -421,9 +427,11 @@ def _apply_number_changes(tenant_id: int, stored: Sequence[tuple[Message, Incomi
         new_wa_id = str(message.content.get("wa_id", ""))
         if not new_wa_id or Contact.objects.for_tenant(tenant_id).filter(wa_id=new_wa_id).exists():
             continue
-        Contact.objects.for_tenant(tenant_id).filter(wa_id=incoming.wa_id).update(
-            wa_id=new_wa_id, phone=f"+{new_wa_id}" if new_wa_id.isdigit() else "", updated_at=now
-        )
+        contact = Contact.objects.for_tenant(tenant_id).filter(wa_id=incoming.wa_id).first()
+        if contact is not None:  # saved, not updated: its search index has the new number's digits
+            contact.wa_id, contact.phone = new_wa_id, f"+{new_wa_id}" if new_wa_id.isdigit() else ""
+            contact.updated_at = now
+            contact.save(update_fields=["wa_id", "phone", "updated_at", "search_index"])
 
 
 def status_change_events(changed: Iterable[Message]) -> list[Event]:

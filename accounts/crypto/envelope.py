@@ -1,0 +1,63 @@
+"""Encrypting one value with its tenant's data key (AES-256-GCM).
+
+A value is stored as `e1:<base64(key id (4 bytes) || nonce (12) || ciphertext+tag)>`: the key id
+names the tenant's data key and its version, so decrypting needs nothing but the value. The
+additional authenticated data binds the value to the tenant of that key and to its column
+(`inbox.Message.text`): a value moved to another column fails. Inside a tenant's scope (every
+request and task) a value of another tenant's key fails too, so a ciphertext copied into
+another tenant's row is never shown there.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import struct
+
+from accounts.crypto import keys
+from accounts.tenancy import current_tenant_id
+
+PREFIX = "e1:"
+_KEY_ID = struct.Struct(">I")
+_HEADER_BYTES = _KEY_ID.size
+
+
+class DecryptionError(ValueError):
+    """A value that can't be read: tampered with, moved, of another tenant, or of a shredded key."""
+
+
+def _aad(header: bytes, tenant_id: int | None, purpose: str) -> bytes:
+    return header + f"|{tenant_id or 'platform'}|{purpose}".encode()
+
+
+def encrypt(plaintext: str, *, tenant_id: int | None, purpose: str) -> str:
+    """`plaintext` encrypted with the tenant's current key (None: the platform key), for `purpose`
+    (the column, as "app.Model.field")."""
+    key = keys.current_key(tenant_id)
+    header = _KEY_ID.pack(key.id)
+    nonce = os.urandom(keys.NONCE_BYTES)
+    ciphertext = key.aead.encrypt(nonce, plaintext.encode(), _aad(header, key.tenant_id, purpose))
+    return PREFIX + base64.b64encode(header + nonce + ciphertext).decode()
+
+
+def decrypt(stored: str, *, purpose: str) -> str:
+    if not stored.startswith(PREFIX):
+        raise DecryptionError("not an encrypted value")
+    blob = base64.b64decode(stored[len(PREFIX) :])
+    header, nonce, ciphertext = blob[:_HEADER_BYTES], blob[_HEADER_BYTES : _HEADER_BYTES + 12], blob[_HEADER_BYTES + 12 :]
+    (key_id,) = _KEY_ID.unpack(header)
+    try:
+        key = keys.key_by_id(key_id)
+    except keys.KeyUnavailable as error:
+        raise DecryptionError(str(error)) from error
+    scope = current_tenant_id()
+    if scope is not None and key.tenant_id is not None and key.tenant_id != scope:
+        raise DecryptionError(f"a value of tenant {key.tenant_id} read in the scope of tenant {scope}")
+    try:
+        return key.aead.decrypt(nonce, ciphertext, _aad(header, key.tenant_id, purpose)).decode()
+    except Exception as error:  # cryptography's InvalidTag says nothing more
+        raise DecryptionError(f"value of key {key_id} does not authenticate for {purpose}") from error
+
+
+def is_encrypted(stored: str) -> bool:
+    return stored.startswith(PREFIX)
