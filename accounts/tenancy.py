@@ -92,4 +92,8 @@ class TenantOwnedModel(models.Model):
             raise TenantScopeError(
                 f"{type(self).__name__} of tenant {self.tenant_id} saved inside the scope of tenant {scope}"
             )
+        if kwargs.get("update_fields") is not None:
+            from accounts.crypto.fields import with_derived_fields  # the crypto fields import this module
+
+            kwargs["update_fields"] = with_derived_fields(self, kwargs["update_fields"])
         super().save(*args, **kwargs)

@@ -10,6 +10,7 @@ migrations) read as they are.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.postgres.fields import ArrayField
@@ -201,6 +202,20 @@ def refresh_derived_columns(instance: models.Model) -> list[str]:
     for field in derived:
         field.pre_save(instance, add=False)
     return [field.name for field in derived]
+
+
+def with_derived_fields(instance: models.Model, update_fields: Iterable[str]) -> list[str]:
+    """`update_fields` plus the search index and lookup hashes computed from any of them, so a
+    save of some fields never leaves those stale."""
+    names = list(update_fields)
+    for field in instance._meta.concrete_fields:
+        sources = (
+            (*field.words_from, *field.digits_from) if isinstance(field, SearchIndexField)
+            else (field.source,) if isinstance(field, LookupHashField) else ()
+        )  # fmt: skip
+        if field.name not in names and any(source in names for source in sources):
+            names.append(field.name)
+    return names
 
 
 def stored_value(model: type[models.Model], field_name: str, stored: Any) -> Any:

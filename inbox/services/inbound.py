@@ -431,7 +431,7 @@ def _apply_number_changes(tenant_id: int, stored: Sequence[tuple[Message, Incomi
         if contact is not None:  # saved, not updated: its search index has the new number's digits
             contact.wa_id, contact.phone = new_wa_id, f"+{new_wa_id}" if new_wa_id.isdigit() else ""
             contact.updated_at = now
-            contact.save(update_fields=["wa_id", "phone", "updated_at", "search_index"])
+            contact.save(update_fields=["wa_id", "phone", "updated_at"])
 
 
 def status_change_events(changed: Iterable[Message]) -> list[Event]:
