@@ -10,6 +10,7 @@ from django.apps import apps
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, models, transaction
+from django.db.models.fields.files import FieldFile
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -427,9 +428,9 @@ def tenant_shred(*, tenant: Tenant) -> int:
             # Files don't roll back: collected in the transaction, deleted once the rows are gone.
             for row in model.objects.for_tenant(tenant).only(*(f.name for f in file_fields)) if file_fields else ():
                 for field in file_fields:
-                    stored = getattr(row, field.attname)
-                    if stored:
-                        transaction.on_commit(lambda f=stored: f.storage.delete(f.name))
+                    stored: FieldFile = getattr(row, field.attname)
+                    if stored.name:
+                        transaction.on_commit(partial(stored.storage.delete, stored.name))
                         files += 1
         Tenant.objects.filter(pk=tenant.pk).delete()
     return files

@@ -93,7 +93,15 @@ class TenantOwnedModel(models.Model):
                 f"{type(self).__name__} of tenant {self.tenant_id} saved inside the scope of tenant {scope}"
             )
         if kwargs.get("update_fields") is not None:
-            from accounts.crypto.fields import with_derived_fields  # the crypto fields import this module
-
-            kwargs["update_fields"] = with_derived_fields(self, kwargs["update_fields"])
+            kwargs["update_fields"] = self._with_derived_fields(kwargs["update_fields"])
         super().save(*args, **kwargs)
+
+    def _with_derived_fields(self, update_fields: Any) -> list[str]:
+        """`update_fields` plus the columns computed from any of them (a search index, a lookup
+        hash: accounts.crypto.fields), so saving some fields never leaves those stale."""
+        names = list(update_fields)
+        for field in self._meta.concrete_fields:
+            sources = getattr(field, "derived_from", ())
+            if field.name not in names and any(source in names for source in sources):
+                names.append(field.name)
+        return names

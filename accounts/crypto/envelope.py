@@ -44,7 +44,11 @@ def decrypt(stored: str, *, purpose: str) -> str:
     if not stored.startswith(PREFIX):
         raise DecryptionError("not an encrypted value")
     blob = base64.b64decode(stored[len(PREFIX) :])
-    header, nonce, ciphertext = blob[:_HEADER_BYTES], blob[_HEADER_BYTES : _HEADER_BYTES + 12], blob[_HEADER_BYTES + 12 :]
+    header, nonce, ciphertext = (
+        blob[:_HEADER_BYTES],
+        blob[_HEADER_BYTES : _HEADER_BYTES + 12],
+        blob[_HEADER_BYTES + 12 :],
+    )
     (key_id,) = _KEY_ID.unpack(header)
     try:
         key = keys.key_by_id(key_id)

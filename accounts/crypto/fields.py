@@ -10,7 +10,6 @@ migrations) read as they are.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.postgres.fields import ArrayField
@@ -61,7 +60,7 @@ def _lookup_of(field: models.Field[Any, Any], lookup_name: str) -> Any:
     return None
 
 
-class _EmptyOnlyExact(Exact):
+class _EmptyOnlyExact(Exact):  # type: ignore[type-arg]
     def get_prep_lookup(self) -> Any:
         if self.rhs not in ("", None, {}, []) and not hasattr(self.rhs, "resolve_expression"):
             raise EncryptedValueLookup(f"{_purpose(self.lhs.output_field)} is encrypted: compare it in Python")
@@ -93,7 +92,7 @@ class EncryptedTextField(models.TextField):  # type: ignore[type-arg]
         return envelope.decrypt(value, purpose=_purpose(self))
 
 
-class EncryptedJSONField(models.JSONField):  # type: ignore[type-arg]
+class EncryptedJSONField(models.JSONField):
     """JSON, encrypted at rest with the row's tenant key: the column holds one JSON string."""
 
     def get_lookup(self, lookup_name: str) -> Any:
@@ -134,6 +133,7 @@ class SearchIndexField(ArrayField):  # type: ignore[type-arg]
     ) -> None:
         self.words_from = tuple(words_from)
         self.digits_from = tuple(digits_from)
+        self.derived_from = (*self.words_from, *self.digits_from)  # see TenantOwnedModel.save
         kwargs.setdefault("base_field", models.BigIntegerField())
         kwargs.setdefault("default", list)
         kwargs.setdefault("blank", True)
@@ -160,8 +160,6 @@ class SearchIndexField(ArrayField):  # type: ignore[type-arg]
         return tokens
 
 
-
-
 class LookupHashField(models.CharField):  # type: ignore[type-arg]
     """A keyed hash of the encrypted `source` field, for equality lookups (index.lookup_hash).
     `across_tenants`: keyed by the platform key, for lookups that don't know the tenant yet;
@@ -170,6 +168,7 @@ class LookupHashField(models.CharField):  # type: ignore[type-arg]
     def __init__(self, *args: Any, source: str = "", across_tenants: bool = False, **kwargs: Any) -> None:
         self.source = source
         self.across_tenants = across_tenants
+        self.derived_from = (source,)  # see TenantOwnedModel.save
         kwargs.setdefault("max_length", 64)
         kwargs.setdefault("blank", True)
         kwargs.setdefault("editable", False)
@@ -202,20 +201,6 @@ def refresh_derived_columns(instance: models.Model) -> list[str]:
     for field in derived:
         field.pre_save(instance, add=False)
     return [field.name for field in derived]
-
-
-def with_derived_fields(instance: models.Model, update_fields: Iterable[str]) -> list[str]:
-    """`update_fields` plus the search index and lookup hashes computed from any of them, so a
-    save of some fields never leaves those stale."""
-    names = list(update_fields)
-    for field in instance._meta.concrete_fields:
-        sources = (
-            (*field.words_from, *field.digits_from) if isinstance(field, SearchIndexField)
-            else (field.source,) if isinstance(field, LookupHashField) else ()
-        )  # fmt: skip
-        if field.name not in names and any(source in names for source in sources):
-            names.append(field.name)
-    return names
 
 
 def stored_value(model: type[models.Model], field_name: str, stored: Any) -> Any:

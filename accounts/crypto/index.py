@@ -63,7 +63,7 @@ def _digit_runs(phone: str) -> Iterable[str]:
 
 def document_tokens(*, tenant_id: int | None, text: str, phones: Iterable[str] = ()) -> list[int]:
     """The index entries of a row with this text and these phone numbers (sorted, distinct)."""
-    found = [w for w in words(text)]
+    found = words(text)
     runs = {run for phone in phones for run in _digit_runs(phone)}
     if not found and not runs:
         return []

@@ -16,10 +16,12 @@ import os
 import threading
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
@@ -115,6 +117,11 @@ class _Cache:
             if current:
                 self._current[key.tenant_id] = (expires, key.id)
 
+    def clear(self) -> None:
+        with self._lock:
+            self._keys.clear()
+            self._current.clear()
+
     def forget_tenant(self, tenant_id: int | None) -> None:
         with self._lock:
             self._current.pop(tenant_id, None)
@@ -125,10 +132,17 @@ class _Cache:
 _cache = _Cache()
 
 
-def _unwrapped(row: object) -> DataKey:
-    from accounts.models import TenantDataKey
+def forget_cached_keys() -> None:
+    """Drop every unwrapped key this process holds (they are read again from the database)."""
+    _cache.clear()
 
-    assert isinstance(row, TenantDataKey)
+
+def _key_rows() -> Any:
+    """TenantDataKey's rows (by the registry: accounts.models imports this module)."""
+    return apps.get_model("accounts", "TenantDataKey").objects
+
+
+def _unwrapped(row: Any) -> DataKey:
     raw = unwrap(bytes(row.wrapped), tenant_id=row.tenant_id, version=row.version, master_key_id=row.master_key_id)
     return DataKey(
         id=row.pk,
@@ -141,12 +155,10 @@ def _unwrapped(row: object) -> DataKey:
 
 def key_by_id(key_id: int) -> DataKey:
     """The data key a ciphertext names (one query the first time a process meets it)."""
-    from accounts.models import TenantDataKey
-
     cached = _cache.key(key_id)
     if cached is not None:
         return cached
-    row = TenantDataKey.objects.filter(pk=key_id).first()
+    row = _key_rows().filter(pk=key_id).first()
     if row is None:
         raise KeyUnavailable(f"data key {key_id} does not exist")
     key = _unwrapped(row)
@@ -156,12 +168,10 @@ def key_by_id(key_id: int) -> DataKey:
 
 def current_key(tenant_id: int | None) -> DataKey:
     """The key new values of the tenant (None: the platform) are encrypted with; made on first use."""
-    from accounts.models import TenantDataKey
-
     cached = _cache.current(tenant_id)
     if cached is not None:
         return cached
-    row = TenantDataKey.objects.filter(tenant_id=tenant_id).order_by("-version").first()
+    row = _key_rows().filter(tenant_id=tenant_id).order_by("-version").first()
     if row is not None:
         key = _unwrapped(row)
         _cache.put(key, current=True)
@@ -176,20 +186,18 @@ def data_key_create(*, tenant_id: int) -> DataKey:
 
 
 def _create(tenant_id: int | None, *, eager: bool) -> DataKey:
-    from accounts.models import TenantDataKey
-
     raw = AESGCM.generate_key(bit_length=256)
     master_key_id = current_master_key_id()
     try:
         with transaction.atomic():
-            row = TenantDataKey.objects.create(
+            row = _key_rows().create(
                 tenant_id=tenant_id,
                 version=1,
                 master_key_id=master_key_id,
                 wrapped=wrap(raw, tenant_id=tenant_id, version=1, master_key_id=master_key_id),
             )
     except IntegrityError:  # another process made it first: use theirs
-        row = TenantDataKey.objects.get(tenant_id=tenant_id, version=1)
+        row = _key_rows().get(tenant_id=tenant_id, version=1)
         key = _unwrapped(row)
         _cache.put(key, current=True)
         return key
@@ -207,15 +215,11 @@ def _create(tenant_id: int | None, *, eager: bool) -> DataKey:
 def rewrap_all(*, batch_size: int = 500) -> int:
     """Re-wrap every data key not wrapped by the current master key; data rows are untouched.
     Resumable: each batch commits, and a key already re-wrapped is skipped."""
-    from accounts.models import TenantDataKey
-
     target = current_master_key_id()
     done = 0
     while True:
         with transaction.atomic():
-            rows = list(
-                TenantDataKey.objects.exclude(master_key_id=target).select_for_update(skip_locked=True)[:batch_size]
-            )
+            rows = list(_key_rows().exclude(master_key_id=target).select_for_update(skip_locked=True)[:batch_size])
             if not rows:
                 return done
             for row in rows:
@@ -224,15 +228,13 @@ def rewrap_all(*, batch_size: int = 500) -> int:
                 )
                 row.wrapped = wrap(raw, tenant_id=row.tenant_id, version=row.version, master_key_id=target)
                 row.master_key_id = target
-            TenantDataKey.objects.bulk_update(rows, ["wrapped", "master_key_id"])
+            _key_rows().bulk_update(rows, ["wrapped", "master_key_id"])
             done += len(rows)
 
 
 def destroy_tenant_keys(*, tenant_id: int) -> int:
     """Delete the tenant's data keys (crypto-shredding): whatever ciphertext of the tenant remains
     anywhere, in a backup or a forgotten table, can no longer be read."""
-    from accounts.models import TenantDataKey
-
-    deleted, _ = TenantDataKey.objects.filter(tenant_id=tenant_id).delete()
+    deleted: int = _key_rows().filter(tenant_id=tenant_id).delete()[0]
     _cache.forget_tenant(tenant_id)
     return deleted

@@ -33,10 +33,8 @@ def legacy_decrypt(stored: str) -> str:
 
 def create_keys(apps: Any, schema_editor: Any) -> None:
     """A data key for every tenant that has none, and the platform key."""
-    from accounts.models import TenantDataKey
-
     tenant_model = apps.get_model("accounts", "Tenant")
-    keyed = set(TenantDataKey.objects.values_list("tenant_id", flat=True))
+    keyed = set(apps.get_model("accounts", "TenantDataKey").objects.values_list("tenant_id", flat=True))
     for tenant_id in tenant_model.objects.values_list("pk", flat=True):
         if tenant_id not in keyed:
             keys.data_key_create(tenant_id=tenant_id)

@@ -544,7 +544,9 @@ def _import_rows(*, tenant: Tenant, actor: Actor, rows: list[_GoodRow], report: 
             changed.append(contact)
     derived = [refresh_derived_columns(contact) for contact in changed][:1]
     with tenant_scope(tenant):  # bulk_update encrypts with the scope's key
-        contacts.bulk_update(changed, ["name", "phone", "updated_at", *(derived[0] if derived else [])], batch_size=1000)
+        contacts.bulk_update(
+            changed, ["name", "phone", "updated_at", *(derived[0] if derived else [])], batch_size=1000
+        )
     by_wa_id.update(existing)
     events = [
         ConsentEvent(

@@ -208,7 +208,7 @@ def _upsert_contacts(tenant_id: int, messages: Sequence[IncomingMessage], now: d
             contact.profile_name, contact.whatsapp_user_id, contact.updated_at = profile_name, user_id, now
             changed.append(contact)
     if changed:
-        derived = [refresh_derived_columns(contact) for contact in changed][0]
+        derived = next(iter([refresh_derived_columns(contact) for contact in changed]))
         with tenant_scope(tenant_id):  # bulk_update encrypts with the scope's key
             Contact.objects.for_tenant(tenant_id).bulk_update(
                 changed, ["profile_name", "whatsapp_user_id", "updated_at", *derived]

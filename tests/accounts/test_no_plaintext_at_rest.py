@@ -130,7 +130,8 @@ def test_no_marker_is_stored_in_plaintext(world, simulator, webhook_receiver):  
     assert len(subscription.secret) > 20
     assert subscription.secret not in json.dumps(every_table_as_text())
     response = APIClient().get(
-        "/webhooks/whatsapp/", {"hub.mode": "subscribe", "hub.verify_token": MARKERS["verify token"], "hub.challenge": "42"}
+        "/webhooks/whatsapp/",
+        {"hub.mode": "subscribe", "hub.verify_token": MARKERS["verify token"], "hub.challenge": "42"},
     )
     assert response.content == b"42"
 
