@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.crypto import EncryptedJSONField, EncryptedTextField, SearchIndexField
+from accounts.crypto import EncryptedJSONField, EncryptedTextField, LookupHashField, SearchIndexField
 from accounts.tenancy import TenantOwnedModel
 
 if TYPE_CHECKING:
@@ -42,9 +42,12 @@ class Channel(TenantOwnedModel):
 class Contact(TenantOwnedModel):
     """A customer. On WhatsApp they are known by their wa_id (and, newer, a business-scoped user id)."""
 
-    wa_id = models.CharField(_("WhatsApp id"), max_length=32, blank=True)
+    wa_id = EncryptedTextField(_("WhatsApp id"), max_length=32, blank=True)
+    # Contacts are found by wa_id through this keyed hash (the tenant's key: equal numbers of two
+    # tenants look different, and shredding the tenant unlinks them); see inbox.selectors.
+    wa_id_hash = LookupHashField(source="wa_id")
     whatsapp_user_id = models.CharField(_("WhatsApp user id"), max_length=64, blank=True)
-    phone = models.CharField(_("phone"), max_length=20, blank=True, help_text="E.164, e.g. +4915123456789")
+    phone = EncryptedTextField(_("phone"), max_length=20, blank=True, help_text="E.164, e.g. +4915123456789")
     profile_name = EncryptedTextField(_("WhatsApp profile name"), max_length=256, blank=True)
     name = EncryptedTextField(_("name"), max_length=256, blank=True)
     # The workspace's own facts about the customer ({"customer_no": "C-1042"}): text by key,
@@ -57,7 +60,9 @@ class Contact(TenantOwnedModel):
 
     class Meta:
         constraints: ClassVar = [
-            models.UniqueConstraint(fields=["tenant", "wa_id"], condition=~Q(wa_id=""), name="contact_tenant_wa_id"),
+            models.UniqueConstraint(
+                fields=["tenant", "wa_id_hash"], condition=~Q(wa_id_hash=""), name="contact_tenant_wa_id"
+            ),
         ]
         indexes: ClassVar = [GinIndex(fields=["search_index"], name="contact_search_index")]
 

@@ -19,7 +19,7 @@ from django.db.models.lookups import LessThan
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.crypto import stored_value
+from accounts.crypto import LookupHashField, stored_value
 from accounts.models import Membership, Tenant, User
 from accounts.selectors import tenant_members
 from inbox.consent import DEFAULT_OPT_OUT_CONFIRMATION, DEFAULT_OPT_OUT_KEYWORDS
@@ -147,6 +147,14 @@ def attachment_ready(*, tenant: Tenant, message_id: int) -> Attachment | None:
         .exclude(file="")
         .first()
     )
+
+
+def with_wa_id(*wa_ids: str, tenant_id: int) -> Q:
+    """A filter of contacts with any of these WhatsApp ids: wa_id is encrypted, so they are
+    found by its keyed hash."""
+    field = Contact._meta.get_field("wa_id_hash")
+    assert isinstance(field, LookupHashField)
+    return Q(wa_id_hash__in=[field.hash_of(wa_id, tenant_id=tenant_id) for wa_id in wa_ids if wa_id])
 
 
 def contacts(*, tenant: Tenant, search: str = "") -> QuerySet[Contact]:

@@ -24,7 +24,7 @@ ALTER TEXT SEARCH CONFIGURATION relay_search
 """
 
 ENCRYPTED = {
-    "inbox.Contact": ["name", "profile_name", "attributes"],
+    "inbox.Contact": ["wa_id", "phone", "name", "profile_name", "attributes"],
     "inbox.Message": ["text", "content", "raw", "referral"],
     "inbox.Attachment": ["filename"],
     "inbox.ConsentEvent": ["proof"],
@@ -58,6 +58,25 @@ class Migration(migrations.Migration):
             for name, definition in OLD_SEARCH_INDEXES.items()
         ),
         migrations.RunSQL("DROP TEXT SEARCH CONFIGURATION relay_search", reverse_sql=OLD_SEARCH_CONFIGURATION),
+        migrations.RemoveConstraint(
+            model_name='contact',
+            name='contact_tenant_wa_id',
+        ),
+        migrations.AddField(
+            model_name='contact',
+            name='wa_id_hash',
+            field=accounts.crypto.fields.LookupHashField(across_tenants=False, source='wa_id'),
+        ),
+        migrations.AlterField(
+            model_name='contact',
+            name='phone',
+            field=accounts.crypto.fields.EncryptedTextField(blank=True, help_text='E.164, e.g. +4915123456789', max_length=20, verbose_name='phone'),
+        ),
+        migrations.AlterField(
+            model_name='contact',
+            name='wa_id',
+            field=accounts.crypto.fields.EncryptedTextField(blank=True, max_length=32, verbose_name='WhatsApp id'),
+        ),
         migrations.AddField(
             model_name='contact',
             name='search_index',
@@ -167,4 +186,9 @@ class Migration(migrations.Migration):
             index=django.contrib.postgres.indexes.GinIndex(fields=['search_index'], name='message_search_index'),
         ),
         migrations.RunPython(encrypt_existing, migrations.RunPython.noop),
+        # After the rows are encrypted: the hashes it is on are computed there.
+        migrations.AddConstraint(
+            model_name='contact',
+            constraint=models.UniqueConstraint(condition=models.Q(('wa_id_hash', ''), _negated=True), fields=('tenant', 'wa_id_hash'), name='contact_tenant_wa_id'),
+        ),
     ]

@@ -32,6 +32,7 @@ from inbox.consent import (
 from inbox.hooks.services import events_publish
 from inbox.models import ConsentEvent, ConsentKind, ConsentScope, ConsentSettings, ConsentSource, Contact
 from inbox.policy import normalize_keyword
+from inbox.selectors import with_wa_id
 
 MAX_NAME_LENGTH = Contact._meta.get_field("name").max_length or 256
 # A consent's time may be a little ahead of ours (another system's clock), never more.
@@ -207,7 +208,7 @@ def contact_create(*, tenant: Tenant, phone: str, name: str, actor: Actor, opt_i
         _check_consent(kind=ConsentKind.OPT_IN, scope=opt_in.scope, source=opt_in.source, proof=opt_in.proof)
     wa_id = e164.removeprefix("+")
     contacts = Contact.objects.for_tenant(tenant)
-    if contacts.filter(wa_id=wa_id).exists():
+    if contacts.filter(with_wa_id(wa_id, tenant_id=tenant.pk)).exists():
         raise _contact_exists(e164)
     now = timezone.now()
     try:
@@ -235,14 +236,16 @@ def contact_create(*, tenant: Tenant, phone: str, name: str, actor: Actor, opt_i
 def contact_for_phone(*, tenant: Tenant, phone: str, actor: Actor) -> Contact:
     """The tenant's contact with this phone number, created (without consent) when there is none."""
     e164 = phone_to_e164(phone)
-    existing = Contact.objects.for_tenant(tenant).filter(wa_id=e164.removeprefix("+")).first()
+    existing = (
+        Contact.objects.for_tenant(tenant).filter(with_wa_id(e164.removeprefix("+"), tenant_id=tenant.pk)).first()
+    )
     if existing is not None:
         return existing
     try:
         with transaction.atomic():
             return contact_create(tenant=tenant, phone=e164, name="", actor=actor)
     except ConflictError:  # created meanwhile
-        return Contact.objects.for_tenant(tenant).get(wa_id=e164.removeprefix("+"))
+        return Contact.objects.for_tenant(tenant).get(with_wa_id(e164.removeprefix("+"), tenant_id=tenant.pk))
 
 
 # Opt-out keywords -------------------------------------------------------------------------------
@@ -524,7 +527,10 @@ def _import_rows(*, tenant: Tenant, actor: Actor, rows: list[_GoodRow], report: 
     filename = report.filename
     now = timezone.now()
     contacts = Contact.objects.for_tenant(tenant)
-    existing = {c.wa_id: c for c in contacts.filter(wa_id__in=[row.phone.removeprefix("+") for row in rows])}
+    existing = {
+        c.wa_id: c
+        for c in contacts.filter(with_wa_id(*(row.phone.removeprefix("+") for row in rows), tenant_id=tenant.pk))
+    }
     new = [
         Contact(tenant=tenant, wa_id=row.phone.removeprefix("+"), phone=row.phone, name=row.name, created_at=now,
                 updated_at=now)
