@@ -268,7 +268,7 @@ class UploadedMedia(TenantOwnedModel):
     message_type = models.CharField(max_length=16, choices=MessageType.choices)
     file = models.FileField(upload_to="uploads/%Y/%m/", max_length=255)
     mime_type = models.CharField(max_length=128)
-    filename = models.CharField(max_length=255)
+    filename = EncryptedTextField(max_length=255)
     size = models.PositiveBigIntegerField()
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

@@ -30,25 +30,17 @@ def _aad(header: bytes, tenant_id: int | None, purpose: str) -> bytes:
     return header + f"|{tenant_id or 'platform'}|{purpose}".encode()
 
 
-def encrypt(plaintext: str, *, tenant_id: int | None, purpose: str) -> str:
-    """`plaintext` encrypted with the tenant's current key (None: the platform key), for `purpose`
-    (the column, as "app.Model.field")."""
+def encrypt_bytes(data: bytes, *, tenant_id: int | None, purpose: str) -> bytes:
+    """`data` encrypted with the tenant's current key (None: the platform key), for `purpose`:
+    key id (4 bytes) || nonce (12) || ciphertext and tag."""
     key = keys.current_key(tenant_id)
     header = _KEY_ID.pack(key.id)
     nonce = os.urandom(keys.NONCE_BYTES)
-    ciphertext = key.aead.encrypt(nonce, plaintext.encode(), _aad(header, key.tenant_id, purpose))
-    return PREFIX + base64.b64encode(header + nonce + ciphertext).decode()
+    return header + nonce + key.aead.encrypt(nonce, data, _aad(header, key.tenant_id, purpose))
 
 
-def decrypt(stored: str, *, purpose: str) -> str:
-    if not stored.startswith(PREFIX):
-        raise DecryptionError("not an encrypted value")
-    blob = base64.b64decode(stored[len(PREFIX) :])
-    header, nonce, ciphertext = (
-        blob[:_HEADER_BYTES],
-        blob[_HEADER_BYTES : _HEADER_BYTES + 12],
-        blob[_HEADER_BYTES + 12 :],
-    )
+def decrypt_bytes(blob: bytes, *, purpose: str) -> bytes:
+    header, nonce = blob[:_HEADER_BYTES], blob[_HEADER_BYTES : _HEADER_BYTES + keys.NONCE_BYTES]
     (key_id,) = _KEY_ID.unpack(header)
     try:
         key = keys.key_by_id(key_id)
@@ -58,9 +50,20 @@ def decrypt(stored: str, *, purpose: str) -> str:
     if scope is not None and key.tenant_id is not None and key.tenant_id != scope:
         raise DecryptionError(f"a value of tenant {key.tenant_id} read in the scope of tenant {scope}")
     try:
-        return key.aead.decrypt(nonce, ciphertext, _aad(header, key.tenant_id, purpose)).decode()
+        return key.aead.decrypt(nonce, blob[_HEADER_BYTES + keys.NONCE_BYTES :], _aad(header, key.tenant_id, purpose))
     except Exception as error:  # cryptography's InvalidTag says nothing more
         raise DecryptionError(f"value of key {key_id} does not authenticate for {purpose}") from error
+
+
+def encrypt(plaintext: str, *, tenant_id: int | None, purpose: str) -> str:
+    """Text encrypted as by `encrypt_bytes`, as `e1:` and base64, for a text column."""
+    return PREFIX + base64.b64encode(encrypt_bytes(plaintext.encode(), tenant_id=tenant_id, purpose=purpose)).decode()
+
+
+def decrypt(stored: str, *, purpose: str) -> str:
+    if not stored.startswith(PREFIX):
+        raise DecryptionError("not an encrypted value")
+    return decrypt_bytes(base64.b64decode(stored[len(PREFIX) :]), purpose=purpose).decode()
 
 
 def is_encrypted(stored: str) -> bool:

@@ -13,6 +13,7 @@ from django.conf import settings
 
 from accounts.crypto import keys
 from accounts.crypto.fields import refresh_derived_columns
+from accounts.crypto.media import media_encrypt_in_place
 from accounts.tenancy import tenant_scope
 
 _LEGACY_PREFIX = "v1:"
@@ -63,3 +64,11 @@ def encrypt_rows(
             with scope:
                 rows_of.bulk_update(rows, [*fields, *derived])
             last_pk = rows[-1].pk
+
+
+def encrypt_files(apps: Any, label: str) -> None:
+    """Encrypt, in place, the stored file of every row of `label` (its `file` field)."""
+    model = apps.get_model(label)
+    for tenant_id, name in model._base_manager.exclude(file="").values_list("tenant_id", "file").iterator():
+        with contextlib.suppress(FileNotFoundError):  # a file already gone has nothing to encrypt
+            media_encrypt_in_place(name, tenant_id=tenant_id)

@@ -5,7 +5,7 @@ import django.contrib.postgres.indexes
 from django.conf import settings
 from django.db import migrations, models
 
-from accounts.crypto.migration import encrypt_rows
+from accounts.crypto import migration as crypto_migration
 
 # Search by PostgreSQL full-text search and trigrams (0007) can't read ciphertext: replaced by the
 # keyed-hash index (accounts.crypto.index), built below for the rows already there.
@@ -27,6 +27,7 @@ ENCRYPTED = {
     "inbox.Contact": ["wa_id", "phone", "name", "profile_name", "attributes"],
     "inbox.Message": ["text", "content", "raw", "referral"],
     "inbox.Attachment": ["filename"],
+    "inbox.UploadedMedia": ["filename"],
     "inbox.ConsentEvent": ["proof"],
     "inbox.TenantEvent": ["payload"],
     "inbox.Broadcast": ["template_parameters"],
@@ -41,7 +42,12 @@ ENCRYPTED = {
 
 def encrypt_existing(apps, schema_editor):
     for label, fields in ENCRYPTED.items():
-        encrypt_rows(apps, label, fields)
+        crypto_migration.encrypt_rows(apps, label, fields)
+
+
+def encrypt_files(apps, schema_editor):
+    crypto_migration.encrypt_files(apps, "inbox.Attachment")
+    crypto_migration.encrypt_files(apps, "inbox.UploadedMedia")
 
 
 class Migration(migrations.Migration):
@@ -185,7 +191,13 @@ class Migration(migrations.Migration):
             model_name='message',
             index=django.contrib.postgres.indexes.GinIndex(fields=['search_index'], name='message_search_index'),
         ),
+        migrations.AlterField(
+            model_name='uploadedmedia',
+            name='filename',
+            field=accounts.crypto.fields.EncryptedTextField(max_length=255),
+        ),
         migrations.RunPython(encrypt_existing, migrations.RunPython.noop),
+        migrations.RunPython(encrypt_files, migrations.RunPython.noop),
         # After the rows are encrypted: the hashes it is on are computed there.
         migrations.AddConstraint(
             model_name='contact',

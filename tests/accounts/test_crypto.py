@@ -15,6 +15,7 @@ from django.db import connection, transaction
 
 from accounts.crypto import DecryptionError, decrypt, encrypt, index, keys
 from accounts.crypto.fields import EncryptedValueLookup
+from accounts.crypto.media import media_encrypt_in_place, media_read, media_save
 from accounts.crypto.migration import encrypt_rows
 from accounts.models import Tenant, TenantDataKey
 from accounts.services import tenant_shred
@@ -218,3 +219,25 @@ def test_the_index_has_phone_digit_runs_and_is_keyed_per_tenant(world, other_ten
     assert index.digits_token(tenant_id=world.tenant.pk, digits="4912") not in tokens
     theirs = index.document_tokens(tenant_id=other_tenant.tenant.pk, text="", phones=["+49 151 2345"])
     assert not set(tokens) & set(theirs)
+
+
+def test_a_stored_file_is_encrypted_and_read_back_through_one_function(world, other_tenant, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    name = media_save("attachments/x/photo.jpg", b"\xff\xd8 a secret photo", tenant_id=world.tenant.pk)
+    assert b"secret photo" not in (tmp_path / name).read_bytes()
+    assert media_read(name) == b"\xff\xd8 a secret photo"
+    with tenant_scope(other_tenant.tenant), pytest.raises(DecryptionError):
+        media_read(name)
+    keys.destroy_tenant_keys(tenant_id=world.tenant.pk)
+    with pytest.raises(DecryptionError):
+        media_read(name)
+
+
+def test_a_file_stored_before_encryption_is_encrypted_in_place(world, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    (tmp_path / "old.pdf").write_bytes(b"%PDF old file")
+    assert media_read("old.pdf") == b"%PDF old file"
+    assert media_encrypt_in_place("old.pdf", tenant_id=world.tenant.pk)
+    assert b"old file" not in (tmp_path / "old.pdf").read_bytes()
+    assert media_read("old.pdf") == b"%PDF old file"
+    assert not media_encrypt_in_place("old.pdf", tenant_id=world.tenant.pk)

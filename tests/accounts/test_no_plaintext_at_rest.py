@@ -5,7 +5,9 @@ the product still reads them back."""
 
 from __future__ import annotations
 
+import base64
 import json
+from pathlib import Path
 
 import httpx
 import pytest
@@ -13,17 +15,19 @@ from django.db import connection
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from accounts.crypto.media import media_read
 from accounts.models import Role
 from accounts.services import Actor
 from accounts.tenancy import tenant_scope
 from inbox.hooks.services import event_subscription_create
-from inbox.models import Activity, Contact, Conversation, EventSubscription, Message, OutboxEntry
+from inbox.models import Activity, Attachment, Contact, Conversation, EventSubscription, Message, OutboxEntry
 from tests.accounts.factories import api_key_for
 from tests.whatsapp import payloads
 from tests.whatsapp.conftest import connect_number, post_webhook
 from tests.whatsapp.simulator_fixtures import simulator, webhook_receiver  # noqa: F401 (fixtures)
 from whatsapp.models import WhatsAppNumber
 from whatsapp.services import ingest, sender
+from whatsapp.services.media import attachment_download
 
 pytestmark = pytest.mark.django_db
 
@@ -38,6 +42,9 @@ MARKERS = {
     "note": "Notemarker7737",
     "contact name": "Namemarker7738",
     "attribute": "Attrmarker7739",
+    "file name": "Filemarker7740",
+    "file content": "Bytesmarker7741",
+    "caption": "Capmarker7742",
 }
 
 
@@ -64,7 +71,12 @@ def leaks(dumps: dict[str, str]) -> list[tuple[str, str]]:
     ]
 
 
-def test_no_marker_is_stored_in_plaintext(world, simulator, webhook_receiver):  # noqa: F811
+def files_as_text(root: Path) -> dict[str, str]:
+    return {str(path): path.read_bytes().decode("latin-1") for path in root.rglob("*") if path.is_file()}
+
+
+def test_no_marker_is_stored_in_plaintext(world, simulator, webhook_receiver, settings, tmp_path):  # noqa: F811
+    settings.MEDIA_ROOT = tmp_path
     simulator.config.webhook_url = webhook_receiver.url
     simulator.config.app_secret = MARKERS["app secret"]
     simulator.config.accepted_tokens = {MARKERS["access token"]}
@@ -90,12 +102,32 @@ def test_no_marker_is_stored_in_plaintext(world, simulator, webhook_receiver):  
             "message": {"type": "text", "text": {"body": f"Wo ist {MARKERS['inbound text']}?"}},
         },
     ).raise_for_status()
-    (delivered,) = webhook_receiver.received()
-    assert post_webhook(delivered.body, signature=delivered.header("X-Hub-Signature-256"), secret="").status_code == 200
+    document = f"%PDF-1.4 {MARKERS['file content']}".encode()
+    httpx.post(
+        f"{simulator.url}/_sim/inbound",
+        json={
+            "phone_number_id": payloads.PHONE_NUMBER_ID,
+            "from": "4915112345678",
+            "message": {
+                "type": "document",
+                "document": {
+                    "data": base64.b64encode(document).decode(),
+                    "mime_type": "application/pdf",
+                    "filename": f"{MARKERS['file name']}.pdf",
+                    "caption": MARKERS["caption"],
+                },
+            },
+        },
+    ).raise_for_status()
+    for delivered in webhook_receiver.wait_for(lambda receiver: len(receiver.received()) == 2 and receiver.received()):
+        signature = delivered.header("X-Hub-Signature-256")
+        assert post_webhook(delivered.body, signature=signature, secret="").status_code == 200
     ingest.drain()
     with tenant_scope(world.tenant):
         conversation = Conversation.objects.get()
         contact = Contact.objects.get()
+        attachment = Attachment.objects.get()
+    attachment_download(tenant_id=world.tenant.pk, attachment_id=attachment.pk, final_attempt=False)
 
     # An agent answers through the API; the worker delivers it to the simulator.
     _key, api_secret = api_key_for(world.tenant)
@@ -112,6 +144,7 @@ def test_no_marker_is_stored_in_plaintext(world, simulator, webhook_receiver):  
     assert api.patch(f"/api/v1/contacts/{contact.pk}/", edit, format="json").status_code == 200
 
     assert leaks(every_table_as_text()) == []
+    assert leaks(files_as_text(tmp_path)) == []
 
     # …and the product reads every one of them back.
     with tenant_scope(world.tenant):
@@ -120,10 +153,13 @@ def test_no_marker_is_stored_in_plaintext(world, simulator, webhook_receiver):  
         contact = Contact.objects.get()
         notes = [a.body for a in Activity.objects.filter(kind="note")]
         subscription = EventSubscription.objects.get()
+        attachment = Attachment.objects.get()
+    assert attachment.filename == f"{MARKERS['file name']}.pdf"
+    assert media_read(attachment.file.name) == document
     assert (number.access_token, number.app_secret, number.verify_token) == (
         MARKERS["access token"], MARKERS["app secret"], MARKERS["verify token"],
     )  # fmt: skip
-    assert texts == {f"Wo ist {MARKERS['inbound text']}?", f"Unterwegs: {MARKERS['outbound text']}"}
+    assert texts == {f"Wo ist {MARKERS['inbound text']}?", MARKERS["caption"], f"Unterwegs: {MARKERS['outbound text']}"}
     assert (contact.name, contact.profile_name) == (MARKERS["contact name"], f"Jürgen {MARKERS['profile name']}")
     assert contact.attributes == {"customer_no": MARKERS["attribute"]}
     assert notes == [f"Call back {MARKERS['note']}"]
