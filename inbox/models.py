@@ -71,7 +71,7 @@ class Contact(TenantOwnedModel):
 
     @property
     def display_name(self) -> str:
-        return self.name or self.profile_name or self.phone or self.wa_id
+        return str(self.name or self.profile_name or self.phone or self.wa_id)
 
 
 class ConversationStatus(models.TextChoices):
