@@ -8,6 +8,7 @@ from accounts.crypto.fields import (
     LookupHashField,
     SearchIndexField,
     refresh_derived_columns,
+    sealed_for,
     stored_value,
 )
 
@@ -20,5 +21,6 @@ __all__ = [
     "decrypt",
     "encrypt",
     "refresh_derived_columns",
+    "sealed_for",
     "stored_value",
 ]

@@ -203,6 +203,14 @@ def refresh_derived_columns(instance: models.Model) -> list[str]:
     return [field.name for field in derived]
 
 
+def sealed_for(model: type[models.Model], field_name: str, value: str, *, tenant_id: int) -> str:
+    """`value` encrypted for an encrypted text column with a key chosen by the caller, not the
+    row's (a global row whose content belongs to one tenant); written as is by save or update."""
+    field = model._meta.get_field(field_name)
+    assert isinstance(field, EncryptedTextField), f"{field_name} is not encrypted text"
+    return _Sealed(envelope.encrypt(value, tenant_id=tenant_id, purpose=_purpose(field)))
+
+
 def stored_value(model: type[models.Model], field_name: str, stored: Any) -> Any:
     """The plaintext of a column's stored value read without its field (inside JSON built in SQL)."""
     field = model._meta.get_field(field_name)

@@ -22,8 +22,10 @@ from accounts.services import tenant_shred
 from accounts.tenancy import TenantScopeError, tenant_scope
 from inbox.models import Attachment, Contact, Message
 from tests.inbox.factories import AttachmentFactory, ContactFactory, MessageFactory
-from tests.whatsapp.conftest import connect_number
-from whatsapp.models import WhatsAppNumber
+from tests.whatsapp import payloads
+from tests.whatsapp.conftest import connect_number, post_webhook
+from whatsapp.models import WebhookEvent, WhatsAppNumber
+from whatsapp.services import ingest
 
 pytestmark = pytest.mark.django_db
 
@@ -241,3 +243,17 @@ def test_a_file_stored_before_encryption_is_encrypted_in_place(world, settings, 
     assert b"old file" not in (tmp_path / "old.pdf").read_bytes()
     assert media_read("old.pdf") == b"%PDF old file"
     assert not media_encrypt_in_place("old.pdf", tenant_id=world.tenant.pk)
+
+
+def test_a_processed_webhook_body_is_shredded_with_its_tenant(world, django_capture_on_commit_callbacks):
+    connect_number(world)
+    message = {"from": payloads.CUSTOMER_WA_ID, "id": payloads.make_wamid(), "timestamp": "1764000000",
+               "type": "text", "text": {"body": "Meine Adresse ist Hauptstraße 5"}}  # fmt: skip
+    assert post_webhook(payloads.to_bytes(payloads.envelope(messages=[message]))).status_code == 200
+    ingest.drain()
+    event = WebhookEvent.objects.get()
+    assert "Meine Adresse" in event.body  # still readable for re-drives
+    with django_capture_on_commit_callbacks(execute=True):
+        tenant_shred(tenant=world.tenant)
+    with pytest.raises(DecryptionError):
+        WebhookEvent.objects.get(pk=event.pk)
