@@ -175,6 +175,7 @@ def consent_record(
             actor=actor,
             action="contact.opted_in" if kind == ConsentKind.OPT_IN else "contact.opted_out",
             target=contact,
+            target_label=audit_label(contact),
             details={"scope": scope, "source": source, "consent_event": event.pk},
         )
     return event
@@ -216,7 +217,7 @@ def contact_create(*, tenant: Tenant, phone: str, name: str, actor: Actor, opt_i
             contact = contacts.create(tenant=tenant, wa_id=wa_id, phone=e164, name=name, created_at=now, updated_at=now)
     except IntegrityError:  # the customer wrote at the same moment, and became a contact first
         raise _contact_exists(e164) from None
-    audit_record(actor=actor, action="contact.created", target=contact)
+    audit_record(actor=actor, action="contact.created", target=contact, target_label=audit_label(contact))
     if opt_in is not None:
         consent_record(
             tenant_id=tenant.pk,
@@ -230,6 +231,12 @@ def contact_create(*, tenant: Tenant, phone: str, name: str, actor: Actor, opt_i
             ip=opt_in.ip,
         )
     return contact
+
+
+def audit_label(contact: Contact) -> str:
+    """How the audit log names a contact: by id only. The log is not encrypted (its rows can't be
+    changed, so not re-encrypted either) and outlives the contact."""
+    return f"contact {contact.pk}"
 
 
 @transaction.atomic

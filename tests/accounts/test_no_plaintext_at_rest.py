@@ -45,6 +45,8 @@ MARKERS = {
     "file name": "Filemarker7740",
     "file content": "Bytesmarker7741",
     "caption": "Capmarker7742",
+    "created contact": "Newmarker7743",
+    "consent proof": "Proofmarker7744",
 }
 
 
@@ -108,6 +110,7 @@ def test_no_marker_is_stored_in_plaintext(world, simulator, webhook_receiver, se
         json={
             "phone_number_id": payloads.PHONE_NUMBER_ID,
             "from": "4915112345678",
+            "name": f"Jürgen {MARKERS['profile name']}",
             "message": {
                 "type": "document",
                 "document": {
@@ -143,6 +146,10 @@ def test_no_marker_is_stored_in_plaintext(world, simulator, webhook_receiver, se
     edit = {"name": MARKERS["contact name"], "attributes": {"customer_no": MARKERS["attribute"]}}
     assert api.patch(f"/api/v1/contacts/{contact.pk}/", edit, format="json").status_code == 200
 
+    consent = {"scope": "all", "source": "web_form", "proof": f"Ja, {MARKERS['consent proof']}", "ip": "198.51.100.4"}
+    created = {"phone": "+4915199990000", "name": MARKERS["created contact"], "consent": consent}
+    assert api.post("/api/v1/contacts/", created, format="json").status_code == 201
+
     assert leaks(every_table_as_text()) == []
     assert leaks(files_as_text(tmp_path)) == []
 
@@ -150,7 +157,7 @@ def test_no_marker_is_stored_in_plaintext(world, simulator, webhook_receiver, se
     with tenant_scope(world.tenant):
         number = WhatsAppNumber.objects.get()
         texts = {m.text for m in Message.objects.all()}
-        contact = Contact.objects.get()
+        contact = Contact.objects.get(pk=contact.pk)
         notes = [a.body for a in Activity.objects.filter(kind="note")]
         subscription = EventSubscription.objects.get()
         attachment = Attachment.objects.get()
