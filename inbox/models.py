@@ -291,12 +291,12 @@ class StatusUpdate(TenantOwnedModel):
     provider_message_id = models.CharField(max_length=128)
     status = models.CharField(max_length=10)
     occurred_at = models.DateTimeField()
-    recipient_id = models.CharField(max_length=64, blank=True)
+    recipient_id = EncryptedTextField(max_length=64, blank=True)
     errors = models.JSONField(default=list, blank=True)
     pricing = models.JSONField(null=True, blank=True)
     conversation = models.JSONField(null=True, blank=True)
     biz_opaque_callback_data = models.CharField(max_length=512, blank=True)
-    raw = models.JSONField(default=dict)
+    raw = EncryptedJSONField(default=dict)
     applied_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -486,7 +486,7 @@ class BroadcastRecipient(TenantOwnedModel):
     broadcast = models.ForeignKey(Broadcast, on_delete=models.CASCADE, related_name="+")
     # The row's place in the request: the position in the list, or the line in the CSV file.
     row = models.PositiveIntegerField()
-    phone = models.CharField(max_length=64, blank=True)
+    phone = EncryptedTextField(max_length=64, blank=True)
     # None when the number is invalid or repeats an earlier row's.
     contact = models.ForeignKey(Contact, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     # The template's values for this recipient: by name, or in the template's order.
