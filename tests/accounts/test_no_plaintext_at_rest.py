@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import json
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -77,6 +78,12 @@ def files_as_text(root: Path) -> dict[str, str]:
     return {str(path): path.read_bytes().decode("latin-1") for path in root.rglob("*") if path.is_file()}
 
 
+def customer_sends(simulator: Any, message: dict[str, Any]) -> None:  # noqa: F811 (the fixture, passed on)
+    customer = {"phone_number_id": payloads.PHONE_NUMBER_ID, "from": "4915112345678",
+                "name": f"Jürgen {MARKERS['profile name']}"}  # fmt: skip
+    httpx.post(f"{simulator.url}/_sim/inbound", json={**customer, "message": message}).raise_for_status()
+
+
 def test_no_marker_is_stored_in_plaintext(world, simulator, webhook_receiver, settings, tmp_path):  # noqa: F811
     settings.MEDIA_ROOT = tmp_path
     simulator.config.webhook_url = webhook_receiver.url
@@ -94,34 +101,12 @@ def test_no_marker_is_stored_in_plaintext(world, simulator, webhook_receiver, se
         actor=actor, url="https://hooks.example.com/relay", event_types=["message.created"], now=timezone.now()
     )
 
-    # The customer writes: the simulator signs the webhook; our view stores it, ingest processes it.
-    httpx.post(
-        f"{simulator.url}/_sim/inbound",
-        json={
-            "phone_number_id": payloads.PHONE_NUMBER_ID,
-            "from": "4915112345678",
-            "name": f"Jürgen {MARKERS['profile name']}",
-            "message": {"type": "text", "text": {"body": f"Wo ist {MARKERS['inbound text']}?"}},
-        },
-    ).raise_for_status()
+    # The customer writes: the simulator signs the webhooks; our view stores them, ingest processes them.
+    customer_sends(simulator, {"type": "text", "text": {"body": f"Wo ist {MARKERS['inbound text']}?"}})
     document = f"%PDF-1.4 {MARKERS['file content']}".encode()
-    httpx.post(
-        f"{simulator.url}/_sim/inbound",
-        json={
-            "phone_number_id": payloads.PHONE_NUMBER_ID,
-            "from": "4915112345678",
-            "name": f"Jürgen {MARKERS['profile name']}",
-            "message": {
-                "type": "document",
-                "document": {
-                    "data": base64.b64encode(document).decode(),
-                    "mime_type": "application/pdf",
-                    "filename": f"{MARKERS['file name']}.pdf",
-                    "caption": MARKERS["caption"],
-                },
-            },
-        },
-    ).raise_for_status()
+    file = {"data": base64.b64encode(document).decode(), "mime_type": "application/pdf",
+            "filename": f"{MARKERS['file name']}.pdf", "caption": MARKERS["caption"]}  # fmt: skip
+    customer_sends(simulator, {"type": "document", "document": file})
     for delivered in webhook_receiver.wait_for(lambda receiver: len(receiver.received()) == 2 and receiver.received()):
         signature = delivered.header("X-Hub-Signature-256")
         assert post_webhook(delivered.body, signature=signature, secret="").status_code == 200
