@@ -31,7 +31,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib.postgres.fields import ArrayField
 from django.db import connection
@@ -39,6 +39,8 @@ from django.db.models import BigIntegerField, BooleanField, F, Func, OuterRef, Q
 
 from accounts.crypto import index
 from inbox.models import Contact, Conversation, Message
+
+IndexedRow = TypeVar("IndexedRow", Contact, Message)
 
 MAX_SEARCH_LENGTH = 100
 # More words than this say nothing more about a conversation, and each costs an index lookup.
@@ -84,7 +86,7 @@ def matching_contacts(*, tenant_id: int, terms: SearchTerms) -> QuerySet[Contact
         match |= Q(search_index__contains=terms.word_tokens(tenant_id))
     if terms.digits:
         match |= Q(search_index__contains=[index.digits_token(tenant_id=tenant_id, digits=terms.digits)])
-    return Contact.objects.for_tenant(tenant_id).filter(match)
+    return _by_index(Contact, tenant_id=tenant_id).filter(match)
 
 
 def matching_messages(*, tenant_id: int, terms: SearchTerms) -> QuerySet[Message]:
@@ -117,7 +119,13 @@ def search_conversations(
     matches = min(_estimated_messages(tenant_id, word) for word in terms.words)
     tenant_messages = estimated_rows(Message.objects.for_tenant(tenant_id))
     if matches <= min(MATCHED_MESSAGES_LISTED, tenant_messages / 100):
-        found = messages.order_by("conversation_id").values_list("conversation_id", flat=True).distinct()
+        found = (
+            _by_index(Message, tenant_id=tenant_id)
+            .filter(search_index__contains=terms.word_tokens(tenant_id))
+            .order_by("conversation_id")
+            .values_list("conversation_id", flat=True)
+            .distinct()
+        )
         conversation_ids = list(found[: MATCHED_MESSAGES_LISTED + 1])
         if len(conversation_ids) <= MATCHED_MESSAGES_LISTED:  # else the statistics were wrong: as for a common word
             return conversations.filter(match | Q(_is_any_of("id", conversation_ids)))
@@ -125,6 +133,15 @@ def search_conversations(
     # where this checks the conversations one by one as the list is read, and stops with the page.
     in_messages = Subquery(messages.filter(conversation_id=OuterRef("pk")).values("conversation_id")[:1])
     return conversations.alias(message_match=in_messages).filter(match | Q(message_match__isnull=False))
+
+
+def _by_index(model: type[IndexedRow], *, tenant_id: int) -> QuerySet[IndexedRow]:
+    """The tenant's rows of `model`, for a filter on the search index alone. Its entries are keyed
+    by the tenant, so the rows it finds are this tenant's already (but for a 64-bit collision: the
+    tenant is still checked on each row found). PostgreSQL doesn't know that, and would AND them
+    with every row of the tenant from the tenant_id index (25 ms at 1M messages, 10 ms at 100k
+    contacts); a condition no index has leaves the tenant check to the rows found."""
+    return model.objects.unscoped().alias(row_tenant=F("tenant_id") + 0).filter(row_tenant=tenant_id)
 
 
 def _is_any_of(column: str, ids: list[int]) -> Func:
