@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import os
 import struct
+from collections.abc import Callable
 
 from accounts.crypto import keys
 from accounts.tenancy import current_tenant_id
@@ -39,11 +40,13 @@ def encrypt_bytes(data: bytes, *, tenant_id: int | None, purpose: str) -> bytes:
     return header + nonce + key.aead.encrypt(nonce, data, _aad(header, key.tenant_id, purpose))
 
 
-def decrypt_bytes(blob: bytes, *, purpose: str) -> bytes:
+def decrypt_bytes(blob: bytes, *, purpose: str, key_of: Callable[[int], keys.DataKey] = keys.key_by_id) -> bytes:
+    """The plaintext of `encrypt_bytes`' output; `key_of` finds a data key by id (from this
+    process's database, unless a tool reading another database says otherwise)."""
     header, nonce = blob[:_HEADER_BYTES], blob[_HEADER_BYTES : _HEADER_BYTES + keys.NONCE_BYTES]
     (key_id,) = _KEY_ID.unpack(header)
     try:
-        key = keys.key_by_id(key_id)
+        key = key_of(key_id)
     except keys.KeyUnavailable as error:
         raise DecryptionError(str(error)) from error
     scope = current_tenant_id()
@@ -60,10 +63,10 @@ def encrypt(plaintext: str, *, tenant_id: int | None, purpose: str) -> str:
     return PREFIX + base64.b64encode(encrypt_bytes(plaintext.encode(), tenant_id=tenant_id, purpose=purpose)).decode()
 
 
-def decrypt(stored: str, *, purpose: str) -> str:
+def decrypt(stored: str, *, purpose: str, key_of: Callable[[int], keys.DataKey] = keys.key_by_id) -> str:
     if not stored.startswith(PREFIX):
         raise DecryptionError("not an encrypted value")
-    return decrypt_bytes(base64.b64decode(stored[len(PREFIX) :]), purpose=purpose).decode()
+    return decrypt_bytes(base64.b64decode(stored[len(PREFIX) :]), purpose=purpose, key_of=key_of).decode()
 
 
 def is_encrypted(stored: str) -> bool:

@@ -86,5 +86,9 @@ def lookup_hash(*, tenant_id: int | None, purpose: str, value: str) -> str:
     """A keyed hash for equality lookups of an encrypted column (hex). With a tenant, keyed by its
     data key (lookups within a tenant); None: the platform key, for lookups across tenants (a
     webhook's verify token names no tenant)."""
-    key = keys.current_key(tenant_id).index_key
-    return hmac.new(key, b"eq:" + purpose.encode() + b":" + value.encode(), hashlib.sha256).hexdigest()
+    return keyed_lookup_hash(keys.current_key(tenant_id).index_key, purpose=purpose, value=value)
+
+
+def keyed_lookup_hash(index_key: bytes, *, purpose: str, value: str) -> str:
+    """`lookup_hash` with the data key's index key given (a tool reading another database)."""
+    return hmac.new(index_key, b"eq:" + purpose.encode() + b":" + value.encode(), hashlib.sha256).hexdigest()

@@ -142,7 +142,8 @@ def _key_rows() -> Any:
     return apps.get_model("accounts", "TenantDataKey").objects
 
 
-def _unwrapped(row: Any) -> DataKey:
+def unwrapped(row: Any) -> DataKey:
+    """The data key of a TenantDataKey row (or anything with its fields), unwrapped."""
     raw = unwrap(bytes(row.wrapped), tenant_id=row.tenant_id, version=row.version, master_key_id=row.master_key_id)
     return DataKey(
         id=row.pk,
@@ -161,7 +162,7 @@ def key_by_id(key_id: int) -> DataKey:
     row = _key_rows().filter(pk=key_id).first()
     if row is None:
         raise KeyUnavailable(f"data key {key_id} does not exist")
-    key = _unwrapped(row)
+    key = unwrapped(row)
     _cache.put(key, current=False)
     return key
 
@@ -173,7 +174,7 @@ def current_key(tenant_id: int | None) -> DataKey:
         return cached
     row = _key_rows().filter(tenant_id=tenant_id).order_by("-version").first()
     if row is not None:
-        key = _unwrapped(row)
+        key = unwrapped(row)
         _cache.put(key, current=True)
         return key
     return _create(tenant_id, eager=False)
@@ -198,10 +199,10 @@ def _create(tenant_id: int | None, *, eager: bool) -> DataKey:
             )
     except IntegrityError:  # another process made it first: use theirs
         row = _key_rows().get(tenant_id=tenant_id, version=1)
-        key = _unwrapped(row)
+        key = unwrapped(row)
         _cache.put(key, current=True)
         return key
-    key = _unwrapped(row)
+    key = unwrapped(row)
     if eager or not transaction.get_connection().in_atomic_block:
         _cache.put(key, current=True)
     else:
