@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from accounts.crypto import EncryptedTextField
+from accounts.crypto import EncryptedTextField, keys
 from accounts.tenancy import TenantOwnedModel, TenantQuerySet, TenantScopedManager
 
 
@@ -65,6 +65,37 @@ class Tenant(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        adding = self._state.adding
+        super().save(*args, **kwargs)
+        if adding:
+            # In the tenant's own transaction: the key exists exactly when the tenant does.
+            keys.data_key_create(tenant_id=self.pk)
+
+
+class TenantDataKey(models.Model):
+    """A tenant's data key (accounts.crypto.keys), stored only wrapped by a master key.
+    Global: it is looked up by the id a ciphertext names, before any tenant is known; no tenant
+    (NULL) is the platform key. Deleting a tenant's keys shreds its data."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    version = models.PositiveIntegerField()
+    # Which of ENCRYPTION_MASTER_KEYS wrapped it; rotation re-wraps and changes this.
+    master_key_id = models.CharField(max_length=32)
+    wrapped = models.BinaryField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["tenant", "version"], name="tenant_data_key_version"),
+            models.UniqueConstraint(
+                fields=["version"], condition=models.Q(tenant__isnull=True), name="platform_data_key_version"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"data key {self.version} of tenant {self.tenant_id}"
 
 
 class UserManager(BaseUserManager["User"]):

@@ -6,9 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 
+from django.apps import apps
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
+from django.db.models.fields.files import FieldFile
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -18,6 +20,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts import policy
 from accounts.countries import COUNTRIES
+from accounts.crypto import keys
 from accounts.errors import ConflictError, PermissionDeniedError, ServiceError
 from accounts.limits import check_seat_available
 from accounts.models import (
@@ -33,6 +36,7 @@ from accounts.models import (
     Tenant,
     User,
 )
+from accounts.tenancy import TenantOwnedModel
 from accounts.tokens import new_token, token_hash
 
 API_KEY_PREFIX = "wai_"
@@ -475,3 +479,25 @@ def notify_members(
 
 def notifications_mark_read(*, tenant_id: int, user: User, now: datetime) -> int:
     return Notification.objects.for_tenant(tenant_id).filter(user=user, read_at__isnull=True).update(read_at=now)
+
+
+def tenant_shred(*, tenant: Tenant) -> int:
+    """Delete a tenant for good (crypto-shredding): its data keys first, in their own commit, so
+    that whatever happens next (a crash, a backup restored, a table forgotten) its ciphertext is
+    unreadable; then its stored files and its rows. Returns how many files were deleted."""
+    keys.destroy_tenant_keys(tenant_id=tenant.pk)  # autocommits: nothing may undo it
+    files = 0
+    with transaction.atomic():
+        for model in apps.get_models():
+            if not issubclass(model, TenantOwnedModel):
+                continue
+            file_fields = [f for f in model._meta.concrete_fields if isinstance(f, models.FileField)]
+            # Files don't roll back: collected in the transaction, deleted once the rows are gone.
+            for row in model.objects.for_tenant(tenant).only(*(f.name for f in file_fields)) if file_fields else ():
+                for field in file_fields:
+                    stored: FieldFile = getattr(row, field.attname)
+                    if stored.name:
+                        transaction.on_commit(partial(stored.storage.delete, stored.name))
+                        files += 1
+        Tenant.objects.filter(pk=tenant.pk).delete()
+    return files

@@ -92,4 +92,16 @@ class TenantOwnedModel(models.Model):
             raise TenantScopeError(
                 f"{type(self).__name__} of tenant {self.tenant_id} saved inside the scope of tenant {scope}"
             )
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = self._with_derived_fields(kwargs["update_fields"])
         super().save(*args, **kwargs)
+
+    def _with_derived_fields(self, update_fields: Any) -> list[str]:
+        """`update_fields` plus the columns computed from any of them (a search index, a lookup
+        hash: accounts.crypto.fields), so saving some fields never leaves those stale."""
+        names = list(update_fields)
+        for field in self._meta.concrete_fields:
+            sources = getattr(field, "derived_from", ())
+            if field.name not in names and any(source in names for source in sources):
+                names.append(field.name)
+        return names

@@ -6,11 +6,13 @@ from typing import TYPE_CHECKING, ClassVar
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.crypto import EncryptedJSONField, EncryptedTextField, LookupHashField, SearchIndexField
 from accounts.tenancy import TenantOwnedModel
 
 if TYPE_CHECKING:
@@ -40,28 +42,36 @@ class Channel(TenantOwnedModel):
 class Contact(TenantOwnedModel):
     """A customer. On WhatsApp they are known by their wa_id (and, newer, a business-scoped user id)."""
 
-    wa_id = models.CharField(_("WhatsApp id"), max_length=32, blank=True)
+    wa_id = EncryptedTextField(_("WhatsApp id"), max_length=32, blank=True)
+    # Contacts are found by wa_id through this keyed hash (the tenant's key: equal numbers of two
+    # tenants look different, and shredding the tenant unlinks them); see inbox.selectors.
+    wa_id_hash = LookupHashField(source="wa_id")
     whatsapp_user_id = models.CharField(_("WhatsApp user id"), max_length=64, blank=True)
-    phone = models.CharField(_("phone"), max_length=20, blank=True, help_text="E.164, e.g. +4915123456789")
-    profile_name = models.CharField(_("WhatsApp profile name"), max_length=256, blank=True)
-    name = models.CharField(_("name"), max_length=256, blank=True)
+    phone = EncryptedTextField(_("phone"), max_length=20, blank=True, help_text="E.164, e.g. +4915123456789")
+    profile_name = EncryptedTextField(_("WhatsApp profile name"), max_length=256, blank=True)
+    name = EncryptedTextField(_("name"), max_length=256, blank=True)
     # The workspace's own facts about the customer ({"customer_no": "C-1042"}): text by key,
     # checked by policy.attributes_changed; templates fill parameters of the same name from them.
-    attributes = models.JSONField(_("attributes"), default=dict, blank=True)
+    attributes = EncryptedJSONField(_("attributes"), default=dict, blank=True)
+    # What inbox.search finds the contact by: its names' words and its numbers' digits, hashed.
+    search_index = SearchIndexField(words_from=("name", "profile_name"), digits_from=("phone", "wa_id"))
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         constraints: ClassVar = [
-            models.UniqueConstraint(fields=["tenant", "wa_id"], condition=~Q(wa_id=""), name="contact_tenant_wa_id"),
+            models.UniqueConstraint(
+                fields=["tenant", "wa_id_hash"], condition=~Q(wa_id_hash=""), name="contact_tenant_wa_id"
+            ),
         ]
+        indexes: ClassVar = [GinIndex(fields=["search_index"], name="contact_search_index")]
 
     def __str__(self) -> str:
         return self.display_name
 
     @property
     def display_name(self) -> str:
-        return self.name or self.profile_name or self.phone or self.wa_id
+        return str(self.name or self.profile_name or self.phone or self.wa_id)
 
 
 class ConversationStatus(models.TextChoices):
@@ -162,11 +172,13 @@ class Message(TenantOwnedModel):
     direction = models.CharField(max_length=3, choices=Direction.choices)
     type = models.CharField(max_length=16, choices=MessageType.choices)
     # The plain text: body of a text message, caption of media, title of a reply.
-    text = models.TextField(blank=True)
+    text = EncryptedTextField(blank=True)
+    # What inbox.search finds the message by: its text's words, hashed.
+    search_index = SearchIndexField(words_from=("text",))
     # What the type carries beyond text, normalised (location, contacts, reply ids, order...).
-    content = models.JSONField(default=dict, blank=True)
+    content = EncryptedJSONField(default=dict, blank=True)
     # The provider's message object as received, for types we show partly or not at all.
-    raw = models.JSONField(default=dict, blank=True)
+    raw = EncryptedJSONField(default=dict, blank=True)
     # NULL until the provider assigns one (outbound); unique when set, and NULLs never collide.
     provider_message_id = models.CharField(max_length=128, null=True, blank=True)  # noqa: DJ001
     status = models.CharField(max_length=10, choices=MessageStatus.choices)
@@ -181,7 +193,7 @@ class Message(TenantOwnedModel):
     reply_to_provider_id = models.CharField(max_length=128, blank=True)
     is_forwarded = models.BooleanField(default=False)
     is_frequently_forwarded = models.BooleanField(default=False)
-    referral = models.JSONField(null=True, blank=True)
+    referral = EncryptedJSONField(null=True, blank=True)
     # When it happened at the provider (the webhook's timestamp); created_at is when we stored it.
     sent_at = models.DateTimeField()
     created_at = models.DateTimeField(default=timezone.now)
@@ -197,6 +209,7 @@ class Message(TenantOwnedModel):
             ),
         ]
         indexes: ClassVar = [
+            GinIndex(fields=["search_index"], name="message_search_index"),
             models.Index(fields=["conversation", "sent_at", "id"], name="message_thread"),
             models.Index(
                 fields=["tenant", "reply_to_provider_id"],
@@ -238,7 +251,7 @@ class Attachment(TenantOwnedModel):
     provider_media_id = models.CharField(max_length=128, blank=True)
     mime_type = models.CharField(max_length=128, blank=True)
     sha256 = models.CharField(max_length=128, blank=True)
-    filename = models.CharField(max_length=255, blank=True)
+    filename = EncryptedTextField(max_length=255, blank=True)
     size = models.PositiveBigIntegerField(null=True, blank=True)
     file = models.FileField(upload_to="attachments/%Y/%m/", max_length=255, blank=True)
     state = models.CharField(max_length=10, choices=AttachmentState.choices, default=AttachmentState.PENDING)
@@ -255,7 +268,7 @@ class UploadedMedia(TenantOwnedModel):
     message_type = models.CharField(max_length=16, choices=MessageType.choices)
     file = models.FileField(upload_to="uploads/%Y/%m/", max_length=255)
     mime_type = models.CharField(max_length=128)
-    filename = models.CharField(max_length=255)
+    filename = EncryptedTextField(max_length=255)
     size = models.PositiveBigIntegerField()
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -278,12 +291,12 @@ class StatusUpdate(TenantOwnedModel):
     provider_message_id = models.CharField(max_length=128)
     status = models.CharField(max_length=10)
     occurred_at = models.DateTimeField()
-    recipient_id = models.CharField(max_length=64, blank=True)
+    recipient_id = EncryptedTextField(max_length=64, blank=True)
     errors = models.JSONField(default=list, blank=True)
     pricing = models.JSONField(null=True, blank=True)
     conversation = models.JSONField(null=True, blank=True)
     biz_opaque_callback_data = models.CharField(max_length=512, blank=True)
-    raw = models.JSONField(default=dict)
+    raw = EncryptedJSONField(default=dict)
     applied_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -332,7 +345,7 @@ class ConsentEvent(TenantOwnedModel):
     scope = models.CharField(max_length=10, choices=ConsentScope.choices, default=ConsentScope.ALL)
     source = models.CharField(max_length=24, choices=ConsentSource.choices)
     # What the person saw or wrote (the form's text, the keyword message), kept as proof.
-    proof = models.TextField(blank=True)
+    proof = EncryptedTextField(blank=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -371,7 +384,7 @@ class OptInRequest(TenantOwnedModel):
     scope = models.CharField(max_length=10, choices=ConsentScope.choices, default=ConsentScope.ALL)
     source = models.CharField(max_length=24, choices=ConsentSource.choices)
     # What the person agreed to (the form's exact text) and where from, as the proof will keep it.
-    proof = models.TextField()
+    proof = EncryptedTextField()
     ip = models.GenericIPAddressField(null=True, blank=True)
     requested_at = models.DateTimeField()
     # The template asking for the confirmation: the one message the request lets us send.
@@ -434,7 +447,7 @@ class TenantEvent(TenantOwnedModel):
 
     seq = models.BigIntegerField()
     type = models.CharField(max_length=64)
-    payload = models.JSONField()
+    payload = EncryptedJSONField()
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -473,7 +486,7 @@ class Broadcast(TenantOwnedModel):
     template_version = models.CharField(max_length=32)
     template_parameter_format = models.CharField(max_length=10)
     template_components = models.JSONField(default=list)
-    template_parameters = models.JSONField(default=list)
+    template_parameters = EncryptedJSONField(default=list)
     state = models.CharField(max_length=10, choices=BroadcastState.choices, default=BroadcastState.QUEUED)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -512,11 +525,11 @@ class BroadcastRecipient(TenantOwnedModel):
     broadcast = models.ForeignKey(Broadcast, on_delete=models.CASCADE, related_name="+")
     # The row's place in the request: the position in the list, or the line in the CSV file.
     row = models.PositiveIntegerField()
-    phone = models.CharField(max_length=64, blank=True)
+    phone = EncryptedTextField(max_length=64, blank=True)
     # None when the number is invalid or repeats an earlier row's.
     contact = models.ForeignKey(Contact, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     # The template's values for this recipient: by name, or in the template's order.
-    parameters = models.JSONField(default=dict, blank=True)
+    parameters = EncryptedJSONField(default=dict, blank=True)
     outcome = models.CharField(max_length=10, choices=RecipientOutcome.choices)
     # Why it was rejected: a stable code (invalid_phone, duplicate, opted_out…) and a sentence.
     code = models.CharField(max_length=40, blank=True)
@@ -623,9 +636,9 @@ class Activity(TenantOwnedModel):
     # Kept as text too, so the thread still reads right after the user is removed ("system" for automation).
     actor_label = models.CharField(max_length=254, blank=True)
     # A note's text; for events, a sentence saying what happened.
-    body = models.TextField(blank=True)
+    body = EncryptedTextField(blank=True)
     # The event's facts: {"assignee": id, "status": "resolved", "label": "vip", "until": iso…}.
-    data = models.JSONField(default=dict, blank=True)
+    data = EncryptedJSONField(default=dict, blank=True)
     # Members a note mentions with @, who are notified.
     mentions = ArrayField(models.BigIntegerField(), default=list, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -737,7 +750,7 @@ class AutomationSettings(TenantOwnedModel):
     menu_options = models.JSONField(default=list, blank=True)
     # An external bot answering instead of the rules: the message is POSTed there, signed.
     external_bot_url = models.URLField(max_length=500, blank=True)
-    external_bot_secret = models.CharField(max_length=64, blank=True)
+    external_bot_secret = EncryptedTextField(max_length=64, blank=True)
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -790,7 +803,7 @@ class EventSubscription(TenantOwnedModel):
     url = models.URLField(max_length=500)
     description = models.CharField(max_length=120, blank=True)
     event_types = ArrayField(models.CharField(max_length=40), default=list)
-    secret = models.CharField(max_length=64)
+    secret = EncryptedTextField(max_length=64)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -810,7 +823,7 @@ class EventDelivery(TenantOwnedModel):
     subscription = models.ForeignKey(EventSubscription, on_delete=models.CASCADE, related_name="+")
     event_id = models.CharField(max_length=40)
     event_type = models.CharField(max_length=40)
-    payload = models.JSONField()
+    payload = EncryptedJSONField()
     state = models.CharField(max_length=10, choices=DeliveryState.choices, default=DeliveryState.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(default=timezone.now)
@@ -832,5 +845,5 @@ class EventDeliveryAttempt(TenantOwnedModel):
     attempted_at = models.DateTimeField()
     status_code = models.PositiveSmallIntegerField(null=True, blank=True)
     error = models.CharField(max_length=300, blank=True)
-    response_body = models.TextField(blank=True)
+    response_body = EncryptedTextField(blank=True)
     duration_ms = models.PositiveIntegerField(default=0)

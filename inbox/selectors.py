@@ -14,11 +14,12 @@ from typing import Any, TypeVar
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db import models
 from django.db.models import Case, CharField, Count, Exists, F, Func, OuterRef, Q, QuerySet, Subquery, Value, When
-from django.db.models.functions import Coalesce, JSONObject, Left, Lower
+from django.db.models.functions import Coalesce, JSONObject, Lower
 from django.db.models.lookups import LessThan
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.crypto import LookupHashField, stored_value
 from accounts.models import Membership, Tenant, User
 from accounts.selectors import tenant_members
 from inbox.consent import DEFAULT_OPT_OUT_CONFIRMATION, DEFAULT_OPT_OUT_KEYWORDS
@@ -60,7 +61,14 @@ from inbox.policy import (
     consent_state,
     customer_service_window,
 )
-from inbox.search import InvalidSearch, SearchTerms, search_conversations, search_terms
+from inbox.search import (
+    MAX_SEARCH_LENGTH,
+    InvalidSearch,
+    SearchTerms,
+    matching_contacts,
+    search_conversations,
+    search_terms,
+)
 
 
 def conversations(
@@ -142,20 +150,22 @@ def attachment_ready(*, tenant: Tenant, message_id: int) -> Attachment | None:
     )
 
 
-def contacts(*, tenant: Tenant, search: str = "") -> QuerySet[Contact]:
-    """The tenant's contacts, newest first; `search` matches name, profile name or phone, any case.
+def with_wa_id(*wa_ids: str, tenant_id: int) -> Q:
+    """A filter of contacts with any of these WhatsApp ids: wa_id is encrypted, so they are
+    found by its keyed hash."""
+    field = Contact._meta.get_field("wa_id_hash")
+    assert isinstance(field, LookupHashField)
+    return Q(wa_id_hash__in=[field.hash_of(wa_id, tenant_id=tenant_id) for wa_id in wa_ids if wa_id])
 
-    Phone numbers are matched on their digits, so "+49 151-23" finds "+4915123456789".
-    """
-    queryset = Contact.objects.for_tenant(tenant)
-    search = search.strip()
-    if search:
-        match = Q(name__icontains=search) | Q(profile_name__icontains=search) | Q(phone__icontains=search)
-        digits = "".join(character for character in search if character in "0123456789")
-        if digits and not search.strip("+-() .0123456789"):
-            match |= Q(phone__contains=digits) | Q(wa_id__contains=digits)
-        queryset = queryset.filter(match)
-    return queryset.order_by("-id")
+
+def contacts(*, tenant: Tenant, search: str = "") -> QuerySet[Contact]:
+    """The tenant's contacts, newest first; `search` finds them as the conversation list's search
+    does (inbox.search): words of the name or profile name from their start, any case or accent,
+    or the digits of the phone anywhere, so "+49 151-23" finds "+4915123456789"."""
+    terms = search_terms(search[:MAX_SEARCH_LENGTH])
+    if terms is None:
+        return Contact.objects.for_tenant(tenant).order_by("-id")
+    return matching_contacts(tenant_id=tenant.pk, terms=terms).order_by("-id")
 
 
 RESYNC_PAGE_SIZE = 500
@@ -762,7 +772,8 @@ def _row_values(queryset: QuerySet[Conversation], *, tenant_id: int) -> QuerySet
         .filter(conversation_id=OuterRef("pk"))
         .exclude(type=MessageType.REACTION)
         .order_by("-sent_at", "-id")
-        .values(preview=JSONObject(direction="direction", type="type", text=Left("text", PREVIEW_LENGTH)))[:1]
+        # The whole text: it is encrypted, so it is cut to the preview's length once decrypted.
+        .values(preview=JSONObject(direction="direction", type="type", text="text"))[:1]
     )
     labels = (
         ConversationLabel.objects.for_tenant(tenant_id)
@@ -776,6 +787,12 @@ def _row_values(queryset: QuerySet[Conversation], *, tenant_id: int) -> QuerySet
         "assignee__name", "assignee__email", "team__name",
         last_activity_at=LAST_ACTIVITY, preview=Subquery(last_message), label_chips=ArraySubquery(labels),
     )  # fmt: skip
+
+
+def _preview(values: dict[str, Any]) -> MessagePreview:
+    # Built by JSONObject in SQL, so no field decrypted it on the way.
+    text = stored_value(Message, "text", values["text"]) or ""
+    return MessagePreview(**{**values, "text": text[:PREVIEW_LENGTH]})
 
 
 def _list_row(values: dict[str, Any], now: datetime) -> ConversationListRow:
@@ -792,7 +809,7 @@ def _list_row(values: dict[str, Any], now: datetime) -> ConversationListRow:
         assignee_name=values["assignee__name"] or values["assignee__email"],
         team_name=values["team__name"],
         last_activity_at=values["last_activity_at"],
-        preview=MessagePreview(**preview) if preview else None,
+        preview=_preview(preview) if preview else None,
         labels=tuple(LabelChip(**chip) for chip in values["label_chips"]),
         window=customer_service_window(last_inbound_at=values["last_inbound_at"], now=now),
     )

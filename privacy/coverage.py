@@ -72,6 +72,7 @@ NO_CONTACT_DATA: dict[str, str] = {
     "billing.Budget": "the workspace's budget",
     "billing.PlanPeriod": "the workspace's plan",
     # Statements aggregate usage by category and country: no recipient, no message.
+    "accounts.TenantDataKey": "a tenant's wrapped data key (shredding the tenant destroys it)",
     "billing.Statement": "the workspace's monthly statement (its company details, no contact)",
     "billing.StatementLine": "a statement's totals by plan, category and country",
     "billing.StatementCredit": "an amount credited to the workspace",

@@ -3,7 +3,8 @@ which parts of a Cloud API webhook body name a given customer (so they can be cu
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -26,6 +27,41 @@ def export_download_refusal(*, state: str, expires_at: datetime | None, now: dat
     if state != "ready" or expires_at is None or expires_at <= now:
         return EXPORT_GONE
     return None
+
+
+def payload_refers(
+    payload: Any,
+    *,
+    message_ids: frozenset[int] = frozenset(),
+    conversation_ids: frozenset[int] = frozenset(),
+    contact_id: int | None = None,
+) -> bool:
+    """Whether a live event's or event-webhook delivery's payload names one of these messages,
+    conversations or the contact, in the shapes of inbox.presenters' events."""
+    if not isinstance(payload, dict):
+        return False
+
+    def field(parent: str | None, key: str) -> Any:
+        node = payload.get(parent) if parent else payload
+        return node.get(key) if isinstance(node, dict) else None
+
+    return (
+        field("message", "id") in message_ids
+        or field(None, "message_id") in message_ids
+        or field("message", "conversation_id") in conversation_ids
+        or field(None, "conversation_id") in conversation_ids
+        or field("conversation", "id") in conversation_ids
+        or (
+            contact_id is not None
+            and contact_id in (field("contact", "id"), field(None, "contact_id"), field("conversation", "contact_id"))
+        )
+    )
+
+
+def names_any(value: Any, needles: Iterable[str]) -> bool:
+    """Whether a stored JSON value or text, as text, contains one of `needles`."""
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return any(needle in text for needle in needles)
 
 
 def retention_cutoff(*, retention_days: int | None, now: datetime) -> datetime | None:

@@ -9,7 +9,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.crypto import EncryptedTextField
+from accounts.crypto import EncryptedJSONField, EncryptedTextField, LookupHashField
 from accounts.tenancy import TenantOwnedModel
 from whatsapp.client import GraphClient
 
@@ -28,7 +28,10 @@ class WhatsAppNumber(TenantOwnedModel):
     access_token = EncryptedTextField(_("access token"))
     # Empty: the app-wide WHATSAPP_APP_SECRET (one Meta app serving every tenant).
     app_secret = EncryptedTextField(_("app secret"), blank=True)
-    verify_token = models.CharField(_("verify token"), max_length=128)
+    verify_token = EncryptedTextField(_("verify token"), max_length=128)
+    # Meta's verification handshake names no number: the token is found by this keyed hash
+    # (platform key, since the lookup is across tenants), see whatsapp.selectors.
+    verify_token_hash = LookupHashField(source="verify_token", across_tenants=True, db_index=True)
     graph_api_base_url = models.URLField(_("Graph API base URL"), default=DEFAULT_GRAPH_API_BASE_URL)
     graph_api_version = models.CharField(_("Graph API version"), max_length=16, default=DEFAULT_GRAPH_API_VERSION)
     throughput_mps = models.PositiveIntegerField(_("throughput (messages/s)"), default=80)
@@ -63,7 +66,8 @@ class WebhookEventState(models.TextChoices):
 class WebhookEvent(models.Model):
     """One signed POST from Meta, stored before we answer it. Global: routed to tenants later."""
 
-    body = models.TextField()
+    # Encrypted with the platform key: the event is not routed to a tenant yet.
+    body = EncryptedTextField()
     received_at = models.DateTimeField(default=timezone.now)
     # What it names, to find the events that wait for a number (or account) when it is connected.
     phone_number_ids = ArrayField(models.CharField(max_length=64), default=list)
@@ -95,7 +99,7 @@ class DeadLetter(models.Model):
     position = models.PositiveIntegerField()
     tenant = models.ForeignKey("accounts.Tenant", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     field = models.CharField(max_length=64, blank=True)
-    item = models.JSONField()
+    item = EncryptedJSONField()
     error = models.TextField()
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -116,7 +120,7 @@ class PlatformUpdate(TenantOwnedModel):
     number = models.ForeignKey(WhatsAppNumber, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     waba_id = models.CharField(max_length=64, blank=True)
     field = models.CharField(max_length=64)
-    value = models.JSONField()
+    value = EncryptedJSONField()
     # When Meta says it happened (the entry's time), if it says.
     occurred_at = models.DateTimeField(null=True, blank=True)
     received_at = models.DateTimeField(default=timezone.now)

@@ -10,6 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Max
 
+from accounts.crypto import LookupHashField
 from accounts.models import Membership, Tenant
 from accounts.selectors import invitations_open
 from inbox.models import Conversation, OptInRequest
@@ -26,7 +27,10 @@ def verify_token_is_known(token: str) -> bool:
     app_wide: str = settings.WHATSAPP_VERIFY_TOKEN
     if app_wide and token == app_wide:
         return True
-    return WhatsAppNumber.objects.unscoped().filter(verify_token=token).exists()
+    # Tokens are encrypted: found by their keyed hash, across tenants since the handshake names none.
+    token_hash = WhatsAppNumber._meta.get_field("verify_token_hash")
+    assert isinstance(token_hash, LookupHashField)
+    return WhatsAppNumber.objects.unscoped().filter(verify_token_hash=token_hash.hash_of(token)).exists()
 
 
 def app_secrets_for(*, phone_number_ids: list[str], waba_ids: list[str]) -> list[str]:

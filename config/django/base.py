@@ -12,7 +12,11 @@ from config.env import BASE_DIR, env
 
 DEBUG = env.bool("DEBUG", default=True)
 SECRET_KEY = env.str("SECRET_KEY", default="dev-only-insecure-secret-key-change-me-in-production-0123456789")
-# Key for secrets stored in the database (32 bytes, urlsafe base64); derived from SECRET_KEY when unset.
+# Master keys wrapping the tenants' data keys (accounts.crypto.keys): `id:base64,...` of 32 bytes
+# each, the first wraps new keys; the others only unwrap until `rotate_master_key` has run.
+# Unset: FIELD_ENCRYPTION_KEY is the one master key (id "k0"), else one is derived from SECRET_KEY.
+ENCRYPTION_MASTER_KEYS = env.str("ENCRYPTION_MASTER_KEYS", default="")
+# 32 bytes, urlsafe base64: the master key when ENCRYPTION_MASTER_KEYS is unset.
 FIELD_ENCRYPTION_KEY = env.str("FIELD_ENCRYPTION_KEY", default="")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])

@@ -10,6 +10,7 @@ plain form posts, without the script, are redirected back to the conversation.
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.access import TenantRequest, actor_for
+from accounts.crypto.media import media_read
 from accounts.errors import ServiceError
 from accounts.models import Role
 from accounts.policy import role_includes
@@ -648,7 +650,7 @@ def inbox_media(request: TenantRequest, tenant_slug: str, conversation_id: int, 
     if attachment is None or attachment.state != AttachmentState.READY or not attachment.file:
         raise Http404
     try:
-        handle = attachment.file.open("rb")
+        handle = io.BytesIO(media_read(attachment.file.name))
     except FileNotFoundError:
         raise Http404 from None
     mime_type = base_mime_type(attachment.mime_type)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import mimetypes
 import re
 from collections.abc import Iterable
@@ -18,6 +19,7 @@ from rest_framework.response import Response
 
 from accounts.api.pagination import CursorPagination
 from accounts.api.views import TenantAPIView
+from accounts.crypto.media import media_read
 from accounts.models import Tenant
 from inbox import selectors
 from inbox.api import sending
@@ -169,7 +171,7 @@ class MessageMediaView(TenantAPIView):
         if attachment is None:
             raise NotFound("This message has no file ready to download.")
         try:
-            handle = attachment.file.open("rb")
+            handle = io.BytesIO(media_read(attachment.file.name))
         except FileNotFoundError:
             raise NotFound("This message's file is no longer stored.") from None
         content_type = attachment.mime_type if _CONTENT_TYPE.fullmatch(attachment.mime_type) else ""

@@ -31,6 +31,7 @@ from inbox.models import (
     MessageStatus,
     RecipientOutcome,
 )
+from inbox.selectors import with_wa_id
 from inbox.services.consent import MAX_IMPORT_BYTES, MAX_IMPORT_ROWS, phone_to_e164, read_csv
 from inbox.services.events import lock_tenant_events
 from inbox.services.outbound import conversation_for_contact, send_message
@@ -177,7 +178,7 @@ def _upsert_contacts(tenant_id: int, rows: list[_Row], now: datetime) -> None:
     """Each row's contact by wa_id; created for new numbers (and kept if one arrived meanwhile)."""
     wanted = {row.wa_id: row for row in rows if row.wa_id}
     contacts = Contact.objects.for_tenant(tenant_id)
-    existing = set(contacts.filter(wa_id__in=list(wanted)).values_list("wa_id", flat=True))
+    existing = set(contacts.filter(with_wa_id(*wanted, tenant_id=tenant_id)).values_list("wa_id", flat=True))
     new = [
         Contact(tenant_id=tenant_id, wa_id=wa_id, phone=row.e164, name=row.given.name.strip()[:256],
                 created_at=now, updated_at=now)
@@ -185,7 +186,7 @@ def _upsert_contacts(tenant_id: int, rows: list[_Row], now: datetime) -> None:
         if wa_id not in existing
     ]  # fmt: skip
     contacts.bulk_create(new, batch_size=1000, ignore_conflicts=True)
-    for contact in contacts.filter(wa_id__in=list(wanted)):
+    for contact in contacts.filter(with_wa_id(*wanted, tenant_id=tenant_id)):
         wanted[contact.wa_id].contact = contact
 
 

@@ -11,6 +11,8 @@ from typing import Any
 
 from django.db import connection, models
 
+from accounts.tenancy import tenant_scope
+
 
 def _column(model: type[models.Model], name: str) -> models.Field[Any, Any]:
     field = model._meta.get_field(name)
@@ -29,9 +31,11 @@ def update_rows(
     columns = [_column(model, name) for name in fields]
     row_placeholder = "(" + ", ".join(f"%s::{c.db_type(connection)}" for c in [pk, *columns]) + ")"
     params: list[Any] = []
-    for row in rows:
-        params.append(pk.get_db_prep_value(row.pk, connection))
-        params += [c.get_db_prep_value(getattr(row, c.attname), connection) for c in columns]
+    # A field encrypted at rest is encrypted, without its row, with the scope's tenant key.
+    with tenant_scope(tenant_id):
+        for row in rows:
+            params.append(pk.get_db_prep_value(row.pk, connection))
+            params += [c.get_db_prep_value(getattr(row, c.attname), connection) for c in columns]
     quote = connection.ops.quote_name
     names = ", ".join(quote(c.column) for c in columns)
     assignments = ", ".join(f"{quote(c.column)} = v.{quote(c.column)}" for c in columns)

@@ -17,9 +17,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.crypto import refresh_derived_columns
 from accounts.errors import ConflictError, ServiceError
 from accounts.models import Role, Tenant
 from accounts.services import Actor, audit_record, require_role
+from accounts.tenancy import tenant_scope
 from inbox.consent import (
     DEFAULT_OPT_OUT_CONFIRMATION,
     DEFAULT_OPT_OUT_KEYWORDS,
@@ -42,6 +44,7 @@ from inbox.models import (
     OptInRequest,
 )
 from inbox.policy import is_opt_in_confirmation, normalize_keyword
+from inbox.selectors import with_wa_id
 from inbox.services.outbound import conversation_for_contact, send_message
 
 MAX_NAME_LENGTH = Contact._meta.get_field("name").max_length or 256
@@ -185,6 +188,7 @@ def consent_record(
             actor=actor,
             action="contact.opted_in" if kind == ConsentKind.OPT_IN else "contact.opted_out",
             target=contact,
+            target_label=audit_label(contact),
             details={"scope": scope, "source": source, "consent_event": event.pk},
         )
     return event
@@ -317,7 +321,7 @@ def contact_create(*, tenant: Tenant, phone: str, name: str, actor: Actor, opt_i
         _check_consent(kind=ConsentKind.OPT_IN, scope=opt_in.scope, source=opt_in.source, proof=opt_in.proof)
     wa_id = e164.removeprefix("+")
     contacts = Contact.objects.for_tenant(tenant)
-    if contacts.filter(wa_id=wa_id).exists():
+    if contacts.filter(with_wa_id(wa_id, tenant_id=tenant.pk)).exists():
         raise _contact_exists(e164)
     now = timezone.now()
     try:
@@ -325,7 +329,7 @@ def contact_create(*, tenant: Tenant, phone: str, name: str, actor: Actor, opt_i
             contact = contacts.create(tenant=tenant, wa_id=wa_id, phone=e164, name=name, created_at=now, updated_at=now)
     except IntegrityError:  # the customer wrote at the same moment, and became a contact first
         raise _contact_exists(e164) from None
-    audit_record(actor=actor, action="contact.created", target=contact)
+    audit_record(actor=actor, action="contact.created", target=contact, target_label=audit_label(contact))
     if opt_in is not None:
         consent_record(
             tenant_id=tenant.pk,
@@ -341,18 +345,26 @@ def contact_create(*, tenant: Tenant, phone: str, name: str, actor: Actor, opt_i
     return contact
 
 
+def audit_label(contact: Contact) -> str:
+    """How the audit log names a contact: by id only. The log is not encrypted (its rows can't be
+    changed, so not re-encrypted either) and outlives the contact."""
+    return f"contact {contact.pk}"
+
+
 @transaction.atomic
 def contact_for_phone(*, tenant: Tenant, phone: str, actor: Actor) -> Contact:
     """The tenant's contact with this phone number, created (without consent) when there is none."""
     e164 = phone_to_e164(phone)
-    existing = Contact.objects.for_tenant(tenant).filter(wa_id=e164.removeprefix("+")).first()
+    existing = (
+        Contact.objects.for_tenant(tenant).filter(with_wa_id(e164.removeprefix("+"), tenant_id=tenant.pk)).first()
+    )
     if existing is not None:
         return existing
     try:
         with transaction.atomic():
             return contact_create(tenant=tenant, phone=e164, name="", actor=actor)
     except ConflictError:  # created meanwhile
-        return Contact.objects.for_tenant(tenant).get(wa_id=e164.removeprefix("+"))
+        return Contact.objects.for_tenant(tenant).get(with_wa_id(e164.removeprefix("+"), tenant_id=tenant.pk))
 
 
 # Opt-out keywords -------------------------------------------------------------------------------
@@ -638,7 +650,10 @@ def _import_rows(*, tenant: Tenant, actor: Actor, rows: list[_GoodRow], report: 
     filename = report.filename
     now = timezone.now()
     contacts = Contact.objects.for_tenant(tenant)
-    existing = {c.wa_id: c for c in contacts.filter(wa_id__in=[row.phone.removeprefix("+") for row in rows])}
+    existing = {
+        c.wa_id: c
+        for c in contacts.filter(with_wa_id(*(row.phone.removeprefix("+") for row in rows), tenant_id=tenant.pk))
+    }
     new = [
         Contact(tenant=tenant, wa_id=row.phone.removeprefix("+"), phone=row.phone, name=row.name, created_at=now,
                 updated_at=now)
@@ -656,7 +671,11 @@ def _import_rows(*, tenant: Tenant, actor: Actor, rows: list[_GoodRow], report: 
             contact.phone = contact.phone or row.phone
             contact.updated_at = now
             changed.append(contact)
-    contacts.bulk_update(changed, ["name", "phone", "updated_at"], batch_size=1000)
+    derived = [refresh_derived_columns(contact) for contact in changed][:1]
+    with tenant_scope(tenant):  # bulk_update encrypts with the scope's key
+        contacts.bulk_update(
+            changed, ["name", "phone", "updated_at", *(derived[0] if derived else [])], batch_size=1000
+        )
     by_wa_id.update(existing)
     events = [
         ConsentEvent(

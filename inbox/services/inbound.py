@@ -19,9 +19,11 @@ from datetime import datetime, timedelta
 
 from django.db import transaction
 
+from accounts.crypto import refresh_derived_columns
 from accounts.errors import ServiceError
 from accounts.models import Role
 from accounts.services import Actor
+from accounts.tenancy import tenant_scope
 from inbox import policy
 from inbox.automation.services import automation_schedule
 from inbox.incoming import IncomingMessage, IncomingReceipt
@@ -42,7 +44,7 @@ from inbox.models import (
 )
 from inbox.policy import matches_opt_out_keyword
 from inbox.presenters import conversation_event, message_event, status_event
-from inbox.selectors import consent_settings
+from inbox.selectors import consent_settings, with_wa_id
 from inbox.services.assignment import auto_assign_opened
 from inbox.services.bulk import update_rows
 from inbox.services.consent import consent_record, opt_in_requests_confirm
@@ -182,7 +184,9 @@ def _upsert_contacts(tenant_id: int, messages: Sequence[IncomingMessage], now: d
     latest: dict[str, IncomingMessage] = {}
     for message in messages:
         latest[message.wa_id] = message
-    contacts = {c.wa_id: c for c in Contact.objects.for_tenant(tenant_id).filter(wa_id__in=list(latest))}
+    contacts = {
+        c.wa_id: c for c in Contact.objects.for_tenant(tenant_id).filter(with_wa_id(*latest, tenant_id=tenant_id))
+    }
     missing = [
         Contact(
             tenant_id=tenant_id,
@@ -207,7 +211,11 @@ def _upsert_contacts(tenant_id: int, messages: Sequence[IncomingMessage], now: d
             contact.profile_name, contact.whatsapp_user_id, contact.updated_at = profile_name, user_id, now
             changed.append(contact)
     if changed:
-        Contact.objects.for_tenant(tenant_id).bulk_update(changed, ["profile_name", "whatsapp_user_id", "updated_at"])
+        derived = next(iter([refresh_derived_columns(contact) for contact in changed]))
+        with tenant_scope(tenant_id):  # bulk_update encrypts with the scope's key
+            Contact.objects.for_tenant(tenant_id).bulk_update(
+                changed, ["profile_name", "whatsapp_user_id", "updated_at", *derived]
+            )
     return contacts
 
 
@@ -420,11 +428,16 @@ def _apply_number_changes(tenant_id: int, stored: Sequence[tuple[Message, Incomi
         if message.type != MessageType.SYSTEM or message.content.get("type") != "user_changed_number":
             continue
         new_wa_id = str(message.content.get("wa_id", ""))
-        if not new_wa_id or Contact.objects.for_tenant(tenant_id).filter(wa_id=new_wa_id).exists():
+        if (
+            not new_wa_id
+            or Contact.objects.for_tenant(tenant_id).filter(with_wa_id(new_wa_id, tenant_id=tenant_id)).exists()
+        ):
             continue
-        Contact.objects.for_tenant(tenant_id).filter(wa_id=incoming.wa_id).update(
-            wa_id=new_wa_id, phone=f"+{new_wa_id}" if new_wa_id.isdigit() else "", updated_at=now
-        )
+        contact = Contact.objects.for_tenant(tenant_id).filter(with_wa_id(incoming.wa_id, tenant_id=tenant_id)).first()
+        if contact is not None:  # saved, not updated: its search index has the new number's digits
+            contact.wa_id, contact.phone = new_wa_id, f"+{new_wa_id}" if new_wa_id.isdigit() else ""
+            contact.updated_at = now
+            contact.save(update_fields=["wa_id", "phone", "updated_at"])
 
 
 def status_change_events(changed: Iterable[Message]) -> list[Event]:

@@ -7,16 +7,16 @@ one transaction; the channel's delivery picks the entry up after the commit.
 
 from __future__ import annotations
 
+import mimetypes
 import uuid
 from datetime import datetime
 from typing import Any
 
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
+from accounts.crypto.media import media_save
 from accounts.errors import ServiceError
 from accounts.services import Actor
 from inbox.channels import plugin_for
@@ -117,7 +117,9 @@ def media_upload(*, channel: Channel, data: bytes, filename: str, mime_type: str
     """Keep an agent's file and upload it to the channel; send it afterwards by its media id."""
     plugin = plugin_for(channel.kind)
     uploaded = plugin.upload_media(channel=channel, data=data, mime_type=mime_type, filename=filename)
-    path = default_storage.save(f"uploads/{channel.tenant_id}/{uuid.uuid4().hex}-{filename}", ContentFile(data))
+    # The name only in its (encrypted) column: a path is stored and listed in plaintext.
+    extension = mimetypes.guess_extension(mime_type.split(";", maxsplit=1)[0].strip()) or ""
+    path = media_save(f"uploads/{channel.tenant_id}/{uuid.uuid4().hex}{extension}", data, tenant_id=channel.tenant_id)
     return UploadedMedia.objects.for_tenant(channel.tenant_id).create(
         tenant_id=channel.tenant_id,
         channel=channel,

@@ -23,11 +23,11 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Q, TextField
-from django.db.models.functions import Cast
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -48,10 +48,12 @@ from inbox.models import (
 from inbox.services.events import Event, events_emit, lock_tenant_events
 from privacy import policy
 from privacy.models import ContactExport
-from privacy.services.purge import delete_files_on_commit, messages_purge, payload_refers, webhook_events_redact
+from privacy.services.purge import delete_files_on_commit, matching_pks, messages_purge, webhook_events_redact
 from whatsapp.models import DeadLetter, PlatformUpdate, WebhookEvent, WhatsAppNumber
 
 ERASED_EVENT = "contact.erased"
+# A contact is made from its first webhook; its event may carry a time a little before the row's.
+CLOCK_SKEW = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -59,14 +61,6 @@ class Erasure:
     contact_id: int
     conversation_ids: list[int]
     counts: dict[str, int]
-
-
-def _contains(field: str, needles: list[str]) -> Q:
-    """Rows whose JSON `field`, as text, contains one of `needles` (the annotation `<field>_text`)."""
-    query = Q(pk__in=[])
-    for needle in needles:
-        query |= Q(**{f"{field}_text__contains": needle})
-    return query
 
 
 def contact_erase(*, tenant: Tenant, contact_id: int, actor: Actor, now: datetime) -> Erasure:
@@ -143,16 +137,26 @@ def _erase_traces(
 ) -> None:
     """Everything outside the contact's own rows that names them (see the module's docstring)."""
     if contact.wa_id:
-        # Receipts that arrived before (or without) their message.
-        counts["status_updates"] += (
-            StatusUpdate.objects.for_tenant(tenant).filter(recipient_id=contact.wa_id).delete()[0]
+        # Receipts that arrived before (or without) their message: those whose message we don't have.
+        orphans = StatusUpdate.objects.for_tenant(tenant).exclude(
+            Exists(Message.objects.for_tenant(tenant).filter(provider_message_id=OuterRef("provider_message_id")))
+        )
+        theirs = matching_pks(orphans, "recipient_id", lambda recipient: recipient == contact.wa_id)
+        counts["status_updates"] += StatusUpdate.objects.for_tenant(tenant).filter(pk__in=theirs).delete()[0]
+
+    def naming(payload: Any) -> bool:
+        return policy.payload_refers(
+            payload,
+            message_ids=frozenset(message_ids),
+            conversation_ids=frozenset(conversation_ids),
+            contact_id=contact.pk,
         )
 
-    def naming(prefix: str) -> Q:
-        return payload_refers(prefix, message_ids=message_ids, conversation_ids=conversation_ids, contact_id=contact.pk)
-
-    counts["live_events"] += TenantEvent.objects.for_tenant(tenant).filter(naming("payload__")).delete()[0]
-    counts["event_deliveries"] += EventDelivery.objects.for_tenant(tenant).filter(naming("payload__data__")).delete()[0]
+    live_events = TenantEvent.objects.for_tenant(tenant)
+    counts["live_events"] += live_events.filter(pk__in=matching_pks(live_events, "payload", naming)).delete()[0]
+    deliveries = EventDelivery.objects.for_tenant(tenant)
+    quoting = matching_pks(deliveries, "payload", lambda payload: naming((payload or {}).get("data")))
+    counts["event_deliveries"] += deliveries.filter(pk__in=quoting).delete()[0]
     urls = [
         reverse("inbox_conversation", kwargs={"tenant_slug": tenant.slug, "conversation_id": pk})
         for pk in conversation_ids
@@ -161,7 +165,9 @@ def _erase_traces(
     # Rows of the number as typed (invalid or repeated ones have no contact) are found by it too.
     recipients = Q(contact_id=contact.pk)
     if contact.phone:
-        recipients |= Q(phone__in=[contact.phone, *identifiers])
+        numbers = {contact.phone, *identifiers}
+        unlinked = BroadcastRecipient.objects.for_tenant(tenant).filter(contact__isnull=True)
+        recipients |= Q(pk__in=matching_pks(unlinked, "phone", lambda phone: phone in numbers))
     counts["broadcast_recipients"] += (
         BroadcastRecipient.objects.for_tenant(tenant)
         .filter(recipients)
@@ -183,25 +189,26 @@ def _erase_webhook_traces(
     needles = [*identifiers, *provider_ids]
     if not needles:
         return
-    counts["dead_letters"] += (
-        DeadLetter.objects.filter(tenant_id=tenant.pk)
-        .annotate(item_text=Cast("item", TextField()))
-        .filter(_contains("item", needles))
-        .delete()[0]
-    )
-    counts["platform_updates"] += (
-        PlatformUpdate.objects.for_tenant(tenant)
-        .annotate(value_text=Cast("value", TextField()))
-        .filter(_contains("value", needles))
-        .delete()[0]
-    )
+
+    def names_them(value: Any) -> bool:
+        return policy.names_any(value, needles)
+
+    dead_letters = DeadLetter.objects.filter(tenant_id=tenant.pk)
+    counts["dead_letters"] += dead_letters.filter(pk__in=matching_pks(dead_letters, "item", names_them)).delete()[0]
+    updates = PlatformUpdate.objects.for_tenant(tenant)
+    counts["platform_updates"] += updates.filter(pk__in=matching_pks(updates, "value", names_them)).delete()[0]
     if not contact.wa_id:
         return
     numbers = list(WhatsAppNumber.objects.for_tenant(tenant).values_list("phone_number_id", flat=True))
-    # Global rows, found through the tenant's own numbers: Meta may batch several tenants' numbers in one event.
-    events = WebhookEvent.objects.filter(phone_number_ids__overlap=numbers, body__contains=contact.wa_id)
+    # Global rows, found through the tenant's own numbers: Meta may batch several tenants' numbers in
+    # one event. Only those received since the contact exists can name it (its first message made it).
+    events = WebhookEvent.objects.filter(
+        phone_number_ids__overlap=numbers, received_at__gte=contact.created_at - CLOCK_SKEW
+    )
+    wa_id = contact.wa_id
+    naming_them = matching_pks(events, "body", lambda body: wa_id in body)
     webhook_events_redact(
-        events.select_for_update().iterator(),
+        WebhookEvent.objects.filter(pk__in=naming_them).select_for_update().iterator(),
         lambda body: policy.webhook_without_customer(body, wa_id=contact.wa_id),
         counts,
     )

@@ -22,6 +22,7 @@ from django.db.models.fields.files import FieldFile
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from accounts.crypto.media import media_read
 from accounts.errors import ServiceError
 from accounts.models import Role, Tenant
 from accounts.services import Actor, audit_record, require_role
@@ -46,11 +47,8 @@ _REFUSALS = {
 
 
 def media_bytes(file: FieldFile) -> bytes:
-    """A stored media file's content. The one place exports read media: where files are
-    encrypted at rest, this is where they are decrypted."""
-    with file.open("rb") as handle:
-        content: bytes = handle.read()
-    return content
+    """A stored media file's content, decrypted: the one place exports read media."""
+    return media_read(str(file.name))
 
 
 def contact_export_request(*, tenant: Tenant, contact_id: int, actor: Actor, now: datetime) -> ContactExport:

@@ -5,21 +5,20 @@ outbox entry (cascade), its stored file (Attachment and the file itself, plus th
 sent from when no other message uses it). Files are deleted only after the transaction
 commits, so a rolled-back purge loses nothing. The live event log (TenantEvent) and outbound
 event-webhook deliveries quote messages too: erasure finds them by the ids they name
-(`payload_refers`), retention by their age.
+(`policy.payload_refers`, read row by row: the payloads are encrypted), retention by their age.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import operator
 from collections import Counter
-from collections.abc import Iterable
-from functools import reduce
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import QuerySet
 
 from inbox.models import Attachment, Message, StatusUpdate, UploadedMedia
 from privacy import policy
@@ -28,32 +27,11 @@ from whatsapp.models import WebhookEvent
 logger = logging.getLogger(__name__)
 
 
-def payload_refers(
-    prefix: str,
-    *,
-    message_ids: Iterable[int] = (),
-    conversation_ids: Iterable[int] = (),
-    contact_id: int | None = None,
-) -> Q:
-    """Rows whose JSON payload (under `prefix`, e.g. "payload__" or "payload__data__") names one
-    of these messages, conversations or the contact, in the shapes of inbox.presenters' events."""
-    messages, conversations = sorted(message_ids), sorted(conversation_ids)
-    parts = []
-    if messages:
-        parts += [Q(**{f"{prefix}message__id__in": messages}), Q(**{f"{prefix}message_id__in": messages})]
-    if conversations:
-        parts += [
-            Q(**{f"{prefix}message__conversation_id__in": conversations}),
-            Q(**{f"{prefix}conversation_id__in": conversations}),
-            Q(**{f"{prefix}conversation__id__in": conversations}),
-        ]
-    if contact_id is not None:
-        parts += [
-            Q(**{f"{prefix}contact__id": contact_id}),
-            Q(**{f"{prefix}contact_id": contact_id}),
-            Q(**{f"{prefix}conversation__contact_id": contact_id}),
-        ]
-    return reduce(operator.or_, parts, Q(pk__in=[]))
+def matching_pks(rows: QuerySet[Any], field: str, matches: Callable[[Any], bool], *, chunk: int = 2000) -> list[int]:
+    """The pks of `rows` whose `field` matches. The columns that quote people are encrypted at
+    rest, so the database can't compare them: each row is read and decrypted here. Costs a read
+    of every row given, so callers narrow `rows` by plain columns first."""
+    return [pk for pk, value in rows.values_list("pk", field).iterator(chunk_size=chunk) if matches(value)]
 
 
 def delete_files_on_commit(names: Iterable[str]) -> None:

@@ -11,6 +11,7 @@ from accounts.tenancy import TenantOwnedModel, TenantScopeError, current_tenant_
 GLOBAL_MODELS = {
     "accounts.Tenant": "the tenants themselves",
     "accounts.User": "a person may belong to several tenants; reached through Membership",
+    "accounts.TenantDataKey": "found by the id a ciphertext names, before any tenant is known; none: the platform key",
     "accounts.TwoFactorDevice": "a person's second factor, the same in every tenant they belong to",
     "auth.Permission": "Django's permission catalogue, no tenant data",
     "auth.Group": "unused by the product; Django's auth tables",

@@ -14,6 +14,8 @@ from rest_framework.test import APIClient
 
 from accounts.models import ApiKeyScope
 from billing import selectors
+from inbox.models import Contact
+from inbox.selectors import with_wa_id
 from tests.accounts.factories import api_key_for
 from tests.billing.factories import BillableEventFactory
 from tests.conftest import page_text
@@ -268,7 +270,11 @@ def test_the_estimate_api_explains_bad_requests(world, number, body, status, cod
 
 def test_the_composers_template_picker_shows_what_each_template_would_cost(world, number):
     stranger = ConversationFactory.create(channel=number.channel, contact__wa_id="4915100000002")
-    from_ad = ConversationFactory._meta.model.objects.for_tenant(world.tenant).get(contact__wa_id="4915100000001")
+    from_ad = ConversationFactory._meta.model.objects.for_tenant(world.tenant).get(
+        contact__in=Contact.objects.for_tenant(world.tenant).filter(
+            with_wa_id("4915100000001", tenant_id=world.tenant.pk)
+        )
+    )
     client = world.client_for(world.agent)
     text = page_text(client.get(url(world, f"inbox/{stranger.pk}/")))
     assert "spring_offer (en_US) · marketing · 0.1365 USD" in text

@@ -148,9 +148,9 @@ def test_secrets_are_stored_encrypted(world):
     with connection.cursor() as cursor:
         cursor.execute("SELECT access_token, app_secret FROM whatsapp_whatsappnumber")
         [(access_token, app_secret)] = cursor.fetchall()
-    assert access_token.startswith("v1:")
+    assert access_token.startswith("e1:")
     assert ACCESS_TOKEN not in access_token
-    assert app_secret.startswith("v1:")
+    assert app_secret.startswith("e1:")
     assert APP_SECRET not in app_secret
 
 
@@ -280,7 +280,7 @@ def test_entering_new_secrets_replaces_them_and_audits_only_their_names(world):
     with connection.cursor() as cursor:
         cursor.execute("SELECT access_token FROM whatsapp_whatsappnumber")
         [(stored,)] = cursor.fetchall()
-    assert stored.startswith("v1:")
+    assert stored.startswith("e1:")
     assert "EAAG-rotated-token" not in stored
 
 

@@ -18,6 +18,7 @@ from accounts.services import Actor
 from inbox.automation.services import opening_hours_set
 from inbox.hours import Interval
 from inbox.models import ConsentEvent, Contact, Message, OutboxEntry
+from inbox.selectors import with_wa_id
 from tests.conftest import page_text
 from tests.inbox.factories import ContactFactory
 from tests.templates_mgmt.factories import MessageTemplateFactory
@@ -175,7 +176,7 @@ def test_an_opt_in_with_the_box_ticked_is_kept_with_the_exact_text_time_and_addr
 
     assert response.status_code == 200
     assert "You're signed up" in page_text(response)
-    contact = Contact.objects.for_tenant(world.tenant).get(wa_id="4915123456789")
+    contact = Contact.objects.for_tenant(world.tenant).get(with_wa_id("4915123456789", tenant_id=world.tenant.pk))
     event = ConsentEvent.objects.for_tenant(world.tenant).get(contact=contact)
     assert (event.kind, event.scope, event.source) == ("opt_in", "all", "web_form")
     assert event.proof == opt_in_page.consent_text

@@ -18,8 +18,9 @@ from accounts.models import Role
 from accounts.services import Actor
 from accounts.tenancy import tenant_scope
 from inbox.incoming import IncomingMessage
-from inbox.models import Activity, AgentStatus, AutoAssignment, Availability, Conversation, TenantEvent
+from inbox.models import Activity, AgentStatus, AutoAssignment, Availability, Contact, Conversation, TenantEvent
 from inbox.policy import AgentLoad, round_robin_next, round_robin_plan
+from inbox.selectors import with_wa_id
 from inbox.services.assignment import agent_availability_set
 from inbox.services.inbound import inbound_store
 from tests.accounts.factories import MembershipFactory
@@ -197,7 +198,9 @@ def test_only_the_teams_online_members_under_their_maximum_are_chosen(world, cha
     assert assignees(world.tenant)["492"] is None  # the agent is full now; nobody else may take it
     with tenant_scope(world.tenant):
         assert set(
-            Conversation.objects.filter(contact__wa_id__in=["491", "492"]).values_list("team_id", flat=True)
+            Conversation.objects.filter(
+                contact__in=Contact.objects.filter(with_wa_id("491", "492", tenant_id=world.tenant.pk))
+            ).values_list("team_id", flat=True)
         ) == {team.pk}
 
 

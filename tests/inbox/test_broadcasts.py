@@ -35,6 +35,7 @@ from inbox.models import (
     MessageStatus,
     OutboxEntry,
 )
+from inbox.selectors import with_wa_id
 from inbox.services import broadcasts as services
 from inbox.services.consent import contacts_import_csv
 from inbox.tasks import broadcast_queue
@@ -145,7 +146,7 @@ def test_every_recipient_is_checked_and_the_rejected_ones_say_why(world, api, or
     assert "already on row 1" in body["rejected"][3]["message"]
     assert "opted out" in body["rejected"][1]["message"]
     with tenant_scope(world.tenant):
-        new_contact = Contact.objects.get(wa_id="4915112345603")
+        new_contact = Contact.objects.get(with_wa_id("4915112345603", tenant_id=world.tenant.pk))
         assert (new_contact.phone, new_contact.name) == ("+4915112345603", "Nina New")
         assert not Conversation.objects.exists()  # checking sends nothing and opens nothing
         assert AuditLog.objects.filter(action="broadcast.created").count() == 1

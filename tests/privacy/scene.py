@@ -17,6 +17,7 @@ from accounts.models import Role
 from accounts.services import Actor
 from accounts.tenancy import tenant_scope
 from inbox.models import Contact, Conversation, EventSubscription, Message
+from inbox.selectors import with_wa_id
 from inbox.services.broadcasts import RecipientInput, broadcast_create
 from inbox.services.consent import OptIn, consent_record, opt_in_request
 from inbox.services.contacts import contact_update
@@ -77,8 +78,8 @@ def build(world: Any, other: Any) -> Scene:
         phone_number_id=payloads.SECOND_PHONE_NUMBER_ID,
     )
     with tenant_scope(world.tenant):
-        alpha = Contact.objects.get(wa_id=ALPHA_WA_ID)
-        bravo = Contact.objects.get(wa_id=BRAVO_WA_ID)
+        alpha = Contact.objects.get(with_wa_id(ALPHA_WA_ID, tenant_id=world.tenant.pk))
+        bravo = Contact.objects.get(with_wa_id(BRAVO_WA_ID, tenant_id=world.tenant.pk))
         conversation = Conversation.objects.get(contact=alpha)
         first = Message.objects.filter(conversation=conversation).order_by("pk").first()
         assert first is not None
@@ -122,7 +123,7 @@ def build(world: Any, other: Any) -> Scene:
         received_at=timezone.now() - timedelta(minutes=1),
     )  # fmt: skip
     with tenant_scope(other.tenant):
-        gamma = Contact.objects.get(wa_id=GAMMA_WA_ID)
+        gamma = Contact.objects.get(with_wa_id(GAMMA_WA_ID, tenant_id=other.tenant.pk))
     return Scene(alpha=alpha, bravo=bravo, gamma=gamma, alpha_texts=alpha_texts)
 
 

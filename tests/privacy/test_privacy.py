@@ -15,6 +15,7 @@ from django.apps import apps
 from django.db import IntegrityError, InternalError, ProgrammingError, connection, transaction
 from django.utils import timezone
 
+from accounts.crypto.media import media_read
 from accounts.models import AuditLog
 from billing.models import BillableEvent
 from inbox.models import BroadcastRecipient, Contact, EventDelivery, Message, TenantEvent
@@ -37,18 +38,29 @@ def built(world, other_tenant) -> scene.Scene:
 
 
 def tables_containing(marker: str) -> list[str]:
-    """Every table with a row whose text contains `marker` (raw SQL, every column)."""
-    found = []
+    """Every table with a row whose text contains `marker`: raw SQL over every column, and every
+    model's rows read through the ORM, which decrypts what is encrypted at rest (a marker inside
+    ciphertext is still the contact's data)."""
+    found = set()
     with connection.cursor() as cursor:
         for table in connection.introspection.table_names():
             cursor.execute(f'SELECT 1 FROM "{table}" AS t WHERE t::text ILIKE %s LIMIT 1', [f"%{marker}%"])  # noqa: S608
             if cursor.fetchone():
-                found.append(table)
-    return found
+                found.add(table)
+    for model in apps.get_models():
+        rows = model._base_manager.values_list(*(field.attname for field in model._meta.concrete_fields))
+        if any(marker.lower() in str(row).lower() for row in rows):
+            found.add(model._meta.db_table)
+    return sorted(found)
 
 
 def files_containing(root: Path, marker: str) -> list[str]:
-    return [str(p) for p in root.rglob("*") if p.is_file() and marker.encode() in p.read_bytes()]
+    """Stored files holding `marker` once decrypted."""
+    return [
+        str(path)
+        for path in root.rglob("*")
+        if path.is_file() and marker.encode() in media_read(str(path.relative_to(root)))
+    ]
 
 
 def test_every_model_is_covered_or_allowlisted():
@@ -70,7 +82,8 @@ def test_erasure_leaves_no_trace_of_the_contact_anywhere(world, built, tmp_path,
         "inbox_contact", "inbox_message", "inbox_statusupdate", "inbox_eventdelivery", "inbox_broadcastrecipient",
         "billing_billableevent", "whatsapp_webhookevent", "whatsapp_deadletter", "whatsapp_platformupdate",
     }  # fmt: skip
-    assert set(tables_containing(scene.ALPHA_NAME)) >= {"inbox_contact", "accounts_auditlog", "accounts_notification"}
+    # (The audit log names contacts by id, not by name.)
+    assert set(tables_containing(scene.ALPHA_NAME)) >= {"inbox_contact", "accounts_notification"}
     assert set(tables_containing("ALPHA-SECRET")) >= {
         "inbox_message", "inbox_tenantevent", "inbox_consentevent", "inbox_optinrequest",
     }  # fmt: skip

@@ -23,11 +23,13 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, TypeVar
 
 import httpx
 import psycopg
 
+from accounts.crypto import envelope, index, keys
 from devstack.embedded import EmbeddedPostgres, EmbeddedRedis, free_port
 from tests.whatsapp import payloads
 
@@ -306,16 +308,43 @@ class Stack:
         return str(answer["id"])
 
     def conversation_of(self, tenant: Tenant, wa_id: str) -> int:
+        # wa_id is encrypted at rest: the contact is found by the keyed hash the product computes.
         row = wait_for(
             lambda: self.query_one(
                 "SELECT c.id FROM inbox_conversation c JOIN inbox_contact p ON p.id = c.contact_id "
-                "WHERE c.tenant_id = %s AND p.wa_id = %s ORDER BY c.id DESC LIMIT 1",
-                (tenant.id, wa_id),
+                "WHERE c.tenant_id = %s AND p.wa_id_hash = %s ORDER BY c.id DESC LIMIT 1",
+                (tenant.id, self.wa_id_hash(tenant, wa_id)),
             ),
             what=f"a conversation with {wa_id}",
         )
         assert row is not None
         return int(row[0])
+
+    def data_key(self, key_id: int) -> keys.DataKey:
+        """A data key of the stack's database (the processes share the test settings' master key)."""
+        row = self.query_one(
+            "SELECT id AS pk, tenant_id, version, master_key_id, wrapped FROM accounts_tenantdatakey WHERE id = %s",
+            (key_id,),
+        )
+        assert row is not None, f"data key {key_id} is missing"
+        pk, tenant_id, version, master_key_id, wrapped = row
+        return keys.unwrapped(
+            SimpleNamespace(pk=pk, tenant_id=tenant_id, version=version, master_key_id=master_key_id, wrapped=wrapped)
+        )
+
+    def wa_id_hash(self, tenant: Tenant, wa_id: str) -> str:
+        row = self.query_one(
+            "SELECT id FROM accounts_tenantdatakey WHERE tenant_id = %s ORDER BY version DESC LIMIT 1", (tenant.id,)
+        )
+        assert row is not None
+        key = self.data_key(int(row[0]))
+        return index.keyed_lookup_hash(key.index_key, purpose="inbox.Contact.wa_id", value=wa_id)
+
+    def decrypted_json(self, stored: Any, purpose: str) -> Any:
+        """A JSON column's value as the product reads it (encrypted values are a JSON string)."""
+        if not isinstance(stored, str):
+            return stored
+        return json.loads(envelope.decrypt(stored, purpose=purpose, key_of=self.data_key))
 
     def agent_sends(self, tenant: Tenant, conversation_id: int, text: str) -> int:
         """An API client sends a text; returns the message id (the API answered 201)."""
@@ -402,7 +431,7 @@ class Stack:
         check = Check(sent=len(ids), stored=len(rows))
         for message_id, status, provider_id, content, outbox_state in rows:
             calls = graph.get(message_id, [])
-            reported = set(content.get("_duplicate_provider_ids", []))
+            reported = set(self.decrypted_json(content, "inbox.Message.content").get("_duplicate_provider_ids", []))
             if status not in SETTLED_STATUSES:
                 check.lost += 1
                 check.problems.append(f"message {message_id} is {status} (outbox {outbox_state})")

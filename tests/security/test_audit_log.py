@@ -12,7 +12,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.models import ApiKeyScope, AuditLog, AuditLogImmutableError, Role, Tenant
-from accounts.services import Actor, audit_record
+from accounts.services import Actor, audit_record, tenant_shred
 from tests.accounts.factories import PASSWORD, MembershipFactory, UserFactory, api_key_for
 from tests.conftest import page_text
 
@@ -121,7 +121,7 @@ def test_deleting_the_acting_person_keeps_the_entry_under_their_label(entry, wor
 
 
 def test_deleting_a_tenant_removes_its_entries(entry):
-    Tenant.objects.filter(pk=entry.tenant_id).delete()
+    tenant_shred(tenant=Tenant.objects.get(pk=entry.tenant_id))  # the one way to delete a tenant
     assert not AuditLog.objects.unscoped().filter(pk=entry.pk).exists()
 
 

@@ -72,7 +72,7 @@ def test_the_secret_is_stored_encrypted(world):
         cursor.execute("SELECT secret FROM accounts_twofactordevice WHERE user_id = %s", [world.admin.user.pk])
         [stored] = cursor.fetchone()
     assert secret not in stored
-    assert stored.startswith("v1:")
+    assert stored.startswith("e1:")
 
 
 def sign_in_password(email, address):

@@ -16,6 +16,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
 
+from accounts.crypto.media import media_read
 from accounts.tenancy import tenant_scope
 from inbox.events import tenant_group
 from inbox.models import Attachment, AttachmentState, Message
@@ -95,8 +96,7 @@ def test_a_customer_message_travels_from_phone_to_inbox(
     attachment = wait_for(downloaded)
     assert attachment.size == len(PNG)
     assert attachment.mime_type == "image/png"
-    with attachment.file.open("rb") as stored_file:
-        assert stored_file.read() == PNG
+    assert media_read(attachment.file.name) == PNG
 
 
 def test_an_agents_reply_travels_to_the_phone_and_its_ticks_come_back(

@@ -8,6 +8,7 @@ import hashlib
 
 import pytest
 
+from accounts.crypto.media import media_read
 from accounts.tenancy import tenant_scope
 from devstack.embedded import free_port
 from inbox.models import Attachment, AttachmentState
@@ -60,8 +61,9 @@ def test_the_file_is_stored_with_its_name_and_type(world, simulator, settings, t
         "invoice.pdf",
         1,
     )
+    assert media_read(attachment.file.name) == PDF
     with attachment.file.open("rb") as stored:
-        assert stored.read() == PDF
+        assert PDF not in stored.read()  # encrypted at rest
 
 
 def test_an_unknown_media_id_fails_for_good_with_a_reason(world, simulator):

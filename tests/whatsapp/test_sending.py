@@ -10,6 +10,7 @@ from rest_framework.test import APIClient
 
 from accounts.tenancy import tenant_scope
 from inbox.models import Contact, Conversation, Message, OutboxEntry, TenantEvent
+from inbox.selectors import with_wa_id
 from inbox.services.consent import consent_record
 from templates_mgmt.models import MessageTemplate
 from tests.accounts.factories import api_key_for
@@ -172,7 +173,7 @@ def test_sending_to_a_phone_number_needs_consent_for_a_stranger(world, client, n
     response = client.post("/api/v1/messages/", payload, format="json")
     assert (response.status_code, response.json()["error"]["code"]) == (409, "no_consent")
     with tenant_scope(world.tenant):
-        contact = Contact.objects.get(wa_id="4915123456789")
+        contact = Contact.objects.get(with_wa_id("4915123456789", tenant_id=world.tenant.pk))
     consent_record(
         tenant_id=world.tenant.pk, contact=contact, kind="opt_in", scope="all",
         source="web_form", proof="Ticked: yes, message me on WhatsApp", actor=None, occurred_at=timezone.now(),
@@ -191,7 +192,7 @@ def test_sending_to_another_tenants_customer_starts_our_own_contact(world, other
     theirs = ContactFactory.create(tenant=other_tenant.tenant, wa_id="4915123456789", name="Globex customer")
     client.post("/api/v1/messages/", {"to": "+4915123456789", **TEXT}, format="json")
     with tenant_scope(world.tenant):
-        ours = Contact.objects.get(wa_id="4915123456789")
+        ours = Contact.objects.get(with_wa_id("4915123456789", tenant_id=world.tenant.pk))
     assert ours.pk != theirs.pk
     theirs.refresh_from_db()
     assert theirs.name == "Globex customer"

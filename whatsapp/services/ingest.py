@@ -25,6 +25,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from accounts.crypto import sealed_for
 from accounts.tenancy import tenant_scope
 from inbox.incoming import IncomingMessage, IncomingReceipt
 from inbox.models import Message
@@ -134,6 +135,7 @@ def _process(events: list[WebhookEvent], now: datetime) -> None:
     DeadLetter.objects.bulk_create(routed.dead_letters, ignore_conflicts=True)
     _note_first_webhooks(routed.first_seen)
 
+    _rekey_bodies(events, routed)
     event_ids = {event.pk for event in events}
     done = WebhookEvent.objects.filter(pk__in=event_ids - routed.unroutable)
     done.update(state=WebhookEventState.PROCESSED, processed_at=now, attempts=F("attempts") + 1, last_error="")
@@ -141,10 +143,26 @@ def _process(events: list[WebhookEvent], now: datetime) -> None:
     waiting.update(state=WebhookEventState.UNROUTABLE, attempts=F("attempts") + 1, last_error="")
 
 
+def _rekey_bodies(events: list[WebhookEvent], routed: _Routed) -> None:
+    """A processed event's body, kept for re-drives, is encrypted again with its one tenant's key
+    instead of the platform key, so shredding that tenant makes it unreadable too. An event
+    naming several tenants (rare: one app, several numbers in one POST) keeps the platform key."""
+    rekeyed = []
+    for event in events:
+        owners = routed.owners.get(event.pk, set())
+        if len(owners) == 1 and event.pk not in routed.unroutable:
+            (tenant_id,) = owners
+            event.body = sealed_for(WebhookEvent, "body", event.body, tenant_id=tenant_id)
+            rekeyed.append(event)
+    WebhookEvent.objects.bulk_update(rekeyed, ["body"])
+
+
 @dataclass
 class _Routed:
     batches: dict[int, _TenantBatch] = field(default_factory=lambda: defaultdict(_TenantBatch))
     unroutable: set[int] = field(default_factory=set)
+    # The tenants each event's items went to.
+    owners: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))
     dead_letters: list[DeadLetter] = field(default_factory=list)
     # number id → when the earliest of these events naming it was received
     first_seen: dict[int, datetime] = field(default_factory=dict)
@@ -166,18 +184,21 @@ def _route(events: list[WebhookEvent], now: datetime) -> _Routed:
             if number := numbers.by_phone.get(item.phone_number_id):
                 routed.saw(number, event)
                 routed.batches[number.tenant_id].messages.append(replace(item.message, channel_id=number.channel_id))
+                routed.owners[event.pk].add(number.tenant_id)
             else:
                 routed.unroutable.add(event.pk)
         for status in envelope.statuses:
             if number := numbers.by_phone.get(status.phone_number_id):
                 routed.saw(number, event)
                 routed.batches[number.tenant_id].receipts.append(status.receipt)
+                routed.owners[event.pk].add(number.tenant_id)
             else:
                 routed.unroutable.add(event.pk)
         for position, update in enumerate(envelope.account_updates):
             if number := numbers.for_update(update):
                 routed.saw(number, event)
                 routed.batches[number.tenant_id].updates.append(_platform_update(event, position, update, number, now))
+                routed.owners[event.pk].add(number.tenant_id)
             else:
                 routed.unroutable.add(event.pk)
         routed.dead_letters += [

@@ -11,11 +11,10 @@ import uuid
 from datetime import datetime
 
 from django.conf import settings
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.crypto.media import media_save
 from accounts.tenancy import tenant_scope
 from inbox.models import Attachment, AttachmentState, Message
 from inbox.presenters import attachment_event
@@ -90,8 +89,10 @@ def _record(attachment: Attachment, *, error: str, failed: bool) -> None:
 
 def _store(attachment: Attachment, content: bytes, mime_type: str, *, now: datetime) -> None:
     extension = mimetypes.guess_extension(mime_type.split(";", maxsplit=1)[0].strip()) or ""
-    path = default_storage.save(
-        f"attachments/{attachment.tenant_id}/{now:%Y/%m}/{uuid.uuid4().hex}{extension}", ContentFile(content)
+    path = media_save(
+        f"attachments/{attachment.tenant_id}/{now:%Y/%m}/{uuid.uuid4().hex}{extension}",
+        content,
+        tenant_id=attachment.tenant_id,
     )
     with transaction.atomic():
         sequence = lock_tenant_events(attachment.tenant_id)

@@ -16,6 +16,7 @@ from billing.services import MeteredMessage, events_record
 from inbox.incoming import IncomingReceipt
 from inbox.models import Channel, Contact, Conversation, Direction, Message
 from inbox.policy import customer_service_window
+from inbox.selectors import with_wa_id
 from templates_mgmt.models import MessageTemplate
 from whatsapp.models import WhatsAppNumber
 
@@ -110,7 +111,11 @@ def send_estimate(*, channel: Channel, category: str, phones: Sequence[str], now
     until Oct 2026) or a free entry point is open."""
     tenant_id = channel.tenant_id
     wa_ids = ["".join(ch for ch in phone if ch.isdigit()) for phone in phones]
-    contacts = dict(Contact.objects.for_tenant(tenant_id).filter(wa_id__in=set(wa_ids)).values_list("wa_id", "pk"))
+    contacts = dict(
+        Contact.objects.for_tenant(tenant_id)
+        .filter(with_wa_id(*wa_ids, tenant_id=tenant_id))
+        .values_list("wa_id", "pk")
+    )
     windows = {
         row["contact_id"]: row
         for row in Conversation.objects.for_tenant(tenant_id)

@@ -10,9 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from inbox.models import ConsentKind, ConsentScope, ConsentSource, Contact
+from inbox.selectors import with_wa_id
 from inbox.services.consent import consent_record
 from whatsapp.models import PlatformUpdate
 from whatsapp.services import templates
@@ -26,9 +28,7 @@ def _marketing_preferences(update: PlatformUpdate) -> None:
         wa_id = str(preference.get("wa_id", ""))
         if not wa_id:
             continue
-        contact, _created = Contact.objects.for_tenant(update.tenant_id).get_or_create(
-            tenant_id=update.tenant_id, wa_id=wa_id, defaults={"phone": f"+{wa_id}" if wa_id.isdigit() else ""}
-        )
+        contact = _contact(tenant_id=update.tenant_id, wa_id=wa_id)
         stamp = preference.get("timestamp")
         occurred_at = datetime.fromtimestamp(int(stamp), tz=UTC) if str(stamp).isdigit() else update.received_at
         consent_record(
@@ -41,6 +41,21 @@ def _marketing_preferences(update: PlatformUpdate) -> None:
             actor=None,
             occurred_at=occurred_at,
         )
+
+
+def _contact(*, tenant_id: int, wa_id: str) -> Contact:
+    """The tenant's contact with this wa_id, created if there is none (found by its keyed hash)."""
+    known = Contact.objects.for_tenant(tenant_id).filter(with_wa_id(wa_id, tenant_id=tenant_id))
+    contact = known.first()
+    if contact is not None:
+        return contact
+    try:
+        with transaction.atomic():
+            return Contact.objects.for_tenant(tenant_id).create(
+                tenant_id=tenant_id, wa_id=wa_id, phone=f"+{wa_id}" if wa_id.isdigit() else ""
+            )
+    except IntegrityError:  # created meanwhile
+        return known.get()
 
 
 HANDLERS: dict[str, Callable[[PlatformUpdate], None]] = {

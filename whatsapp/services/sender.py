@@ -222,7 +222,8 @@ def _note_duplicate(message: Message, provider_message_id: str) -> None:
     if provider_message_id not in duplicates:
         duplicates.append(provider_message_id)
         logger.warning("message %s was sent twice: %s and %s", message.pk, message.provider_message_id, duplicates)
-        Message.objects.filter(pk=message.pk).update(content={**message.content, "_duplicate_provider_ids": duplicates})
+        message.content = {**message.content, "_duplicate_provider_ids": duplicates}
+        message.save(update_fields=["content"])  # saved, so it is encrypted with its tenant's key
 
 
 def link_receipt_to_message(*, tenant_id: int, provider_message_id: str, callback: str, now: datetime) -> bool:
