@@ -867,6 +867,7 @@ def test_a_fault_scoped_to_a_number_leaves_other_numbers_alone(
     add_fault(simulator, error_code=130429, phone_number_id=PHONE_NUMBER_ID)
 
     assert send_error(client, text()).code == 130429
+    assert httpx.get(f"{simulator.url}/_sim/faults", timeout=10).json()["data"][0]["hits"] == 1
 
 
 def test_bad_fault_settings_are_refused(simulator: RunningSimulator) -> None:  # noqa: F811

@@ -41,6 +41,8 @@ class Fault:
     # Only requests on this number's paths (one tenant's number failing while others work).
     phone_number_id: str | None = None
     seed: int | None = None
+    # Requests this fault has hit so far (a client's retries can be counted).
+    hits: int = 0
     # Not cryptographic: a seeded generator makes a test's faults repeatable.
     rng: random.Random = field(default_factory=random.Random, repr=False)
 
@@ -63,6 +65,7 @@ class Fault:
             "count": self.remaining,
             "phone_number_id": self.phone_number_id,
             "seed": self.seed,
+            "hits": self.hits,
         }
 
 
@@ -127,6 +130,7 @@ class FaultStore:
                     continue
                 if fault.error_rate < 1 and fault.rng.random() >= fault.error_rate:
                     continue
+                fault.hits += 1
                 if fault.remaining is not None:
                     fault.remaining -= 1
                     if fault.remaining == 0:
