@@ -67,7 +67,8 @@ def test_compose_file_runs_every_service_with_healthchecks_and_a_volume():
     for name in ("web", "worker", "sender", "db", "redis"):
         assert "healthcheck" in services[name], name
     # Every queue has a consumer; agents' sends have theirs alone (a webhook backlog never delays them).
-    queues = {name: services[name]["command"][services[name]["command"].index("-Q") + 1] for name in ("worker", "sender")}
+    commands = {name: services[name]["command"] for name in ("worker", "sender")}
+    queues = {name: command[command.index("-Q") + 1] for name, command in commands.items()}
     assert queues == {"worker": "celery", "sender": "outbound"}
     assert "postgres-data" in compose["volumes"]
 

@@ -52,6 +52,11 @@ def _deliver(
     return expected
 
 
+def _webhooks_received(stack: Stack, marker: str) -> int:
+    row = stack.query_one("SELECT count(*) FROM whatsapp_webhookevent WHERE body LIKE %s", (f"%{marker}%",))
+    return int(row[0]) if row else 0
+
+
 def _percentile(values: Sequence[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
@@ -115,13 +120,7 @@ def test_the_web_server_restarted_under_load_loses_no_webhook(stack: Stack, kill
     result: dict[str, dict[str, Tenant]] = {}
     meta = threading.Thread(target=lambda: result.update(sent=_deliver(stack, stack.tenants, count, prefix=scenario)))
     meta.start()
-    wait_for(
-        lambda: (
-            stack.query_one("SELECT count(*) FROM whatsapp_webhookevent WHERE body LIKE %s", (f"%{scenario}%",))[0]
-            > count // 4
-        ),
-        what="load under way",
-    )  # type: ignore[index]
+    wait_for(lambda: _webhooks_received(stack, scenario) > count // 4, what="load under way")
 
     stack.restart("web", kill=kill)
     started = time.monotonic()
