@@ -249,6 +249,8 @@ SPECTACULAR_SETTINGS = {
 # Celery: JSON only; a task is acknowledged after it ran, so a worker that dies mid-task
 # hands it to another worker (tasks are idempotent for this reason).
 CELERY_BROKER_URL = REDIS_URL
+# kombu's Redis transport, with a worker that survives Redis going away mid-task (config/broker.py).
+CELERY_BROKER_TRANSPORT = "config.broker:Transport"
 # Redis hands a task that was taken but not acknowledged (acks_late) to another worker after
 # the visibility timeout: a task that waits for its countdown in a worker counts, so tasks
 # never schedule themselves further out than half of it (whatsapp.tasks). A restore sweep

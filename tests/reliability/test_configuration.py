@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.conf import settings
 
+from config import broker
+
 from inbox.services import broadcasts
 from whatsapp.services import sender
 from whatsapp.tasks import attachment_download
@@ -42,3 +44,10 @@ def test_redis_hands_out_abandoned_tasks_again_well_within_the_visibility_timeou
 
 def test_the_database_pool_gives_up_a_reconnection_loop_within_seconds() -> None:
     assert settings.DATABASES["default"]["OPTIONS"]["pool"]["reconnect_timeout"] <= 5
+
+
+def test_workers_use_the_transport_that_survives_redis_going_away_mid_task() -> None:
+    from config.celery import app  # noqa: PLC0415 (the Celery app, once settings are loaded)
+
+    with app.connection_for_write() as connection:
+        assert isinstance(connection.transport, broker.Transport)

@@ -222,8 +222,10 @@ FAULTS_OF_A_BAD_DAY: list[dict[str, Any]] = [
 
 
 def test_one_tenants_graph_api_errors_leave_another_tenants_sends_unaffected(stack: Stack) -> None:
-    sends = 60 if FULL_PROFILE else 12
-    spacing = 0.5 if FULL_PROFILE else 0.25
+    # The faults last as long as the other tenant's sends (10 s, or 3 s): a send that meets
+    # errors on most attempts meanwhile waits up to 4⁴ s before its next one (131056's pacing).
+    sends = 40 if FULL_PROFILE else 12
+    spacing = 0.25
     failing, healthy = stack.tenants
     failing_conversations = [stack.new_conversation(failing)[1] for _ in range(4)]
     healthy_conversations = [stack.new_conversation(healthy)[1] for _ in range(4)]
