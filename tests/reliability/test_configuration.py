@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.conf import settings
 
 from config import broker
-
 from inbox.services import broadcasts
 from whatsapp.services import sender
 from whatsapp.tasks import attachment_download
