@@ -22,6 +22,7 @@ from tests.reliability.harness import (
     Tenant,
     envelope_for,
     inbound_texts,
+    measure,
     settle,
     wait_for,
 )
@@ -239,6 +240,7 @@ def test_postgres_restarted_immediately_loses_nothing_and_the_stack_recovers_by_
     settle("PostgreSQL restart -m immediate (inbound)", started, lambda: stack.inbound_check(expected))
     settle("PostgreSQL restart -m immediate (outbound)", started, lambda: stack.outbound_check(sent))
     assert all(process.poll() is None for process in stack.processes.values()), "a process died with PostgreSQL"
+    measure("PostgreSQL restart", api_answers_again_seconds=round(web_recovered, 2))
     assert web_recovered < 5, f"the API answered again {web_recovered:.1f} s after PostgreSQL was back"
 
 
