@@ -3,7 +3,10 @@
 Each scenario breaks the real stack (processes killed, Redis or PostgreSQL restarted, Graph
 API errors) and checks that nothing was lost; the harness appends a row per scenario to a
 file this script then prints as a table: messages sent, stored, duplicates, lost, and the
-time from the fault to every invariant holding again.
+time from the fault to every invariant holding again. Scenarios that measure (the burst after
+an outage: drain rate against the normal ingest rate of the same run, agents' reply latency
+meanwhile; one tenant's Graph errors: the other tenant's send latency) add their figures,
+printed after the table.
 
     make test-reliability        # the full profile (Redis down 60 s, ...)
     RELIABILITY_PROFILE=short .venv/bin/python -m bench.reliability
@@ -47,9 +50,14 @@ def main(pytest_args: list[str]) -> int:
             )
             command = [sys.executable, "-m", "pytest", "tests/reliability", *pytest_args]
             code = subprocess.call(command, env=environ, cwd=PROJECT_DIR)
-        rows = [json.loads(line) for line in report.read_text().splitlines()] if report.exists() else []
+        lines = [json.loads(line) for line in report.read_text().splitlines()] if report.exists() else []
+    rows = [line for line in lines if "measurement" not in line]
     print(f"\nfault suite, {profile} profile: every row must show 0 lost and 0 (unreported) duplicates")
     print(table(rows))
+    for line in lines:
+        if "measurement" in line:
+            figures = ", ".join(f"{key} {value}" for key, value in line.items() if key != "measurement")
+            print(f"{line['measurement']}: {figures}")
     return code
 
 

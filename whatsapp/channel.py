@@ -53,9 +53,8 @@ class WhatsAppChannel:
         )
 
     def schedule_delivery(self, *, tenant_id: int, outbox_id: int) -> None:
-        current_app.send_task(
-            DELIVERY_TASK, kwargs={"tenant_id": tenant_id, "outbox_id": outbox_id}, queue=OUTBOUND_QUEUE
-        )
+        # The entry is committed: without a broker, the outbox sweep sends it once Redis is back.
+        _queue(DELIVERY_TASK, {"tenant_id": tenant_id, "outbox_id": outbox_id})
 
     def upload_media(self, *, channel: Channel, data: bytes, mime_type: str, filename: str) -> UploadedFile:
         problem = media_problem(mime_type=mime_type, data=data) or content_problem(mime_type=mime_type, data=data)
@@ -72,11 +71,8 @@ class WhatsAppChannel:
         return UploadedFile(provider_media_id=media_id, message_type=media_kind(mime_type))
 
     def schedule_read_receipt(self, *, tenant_id: int, message_id: int, typing: bool) -> None:
-        current_app.send_task(
-            READ_RECEIPT_TASK,
-            kwargs={"tenant_id": tenant_id, "message_id": message_id, "typing": typing},
-            queue=OUTBOUND_QUEUE,
-        )
+        # Without a broker the customer misses these blue ticks; the agent's read is kept.
+        _queue(READ_RECEIPT_TASK, {"tenant_id": tenant_id, "message_id": message_id, "typing": typing})
 
     def check_sends(
         self, *, channel: Channel, sends: Sequence[tuple[Contact, dict[str, Any]]], now: datetime
@@ -226,6 +222,15 @@ def _facts(
         within_budget=within_budget,
         confirms_opt_in_request=confirms_opt_in_request,
     )
+
+
+def _queue(task: str, kwargs: dict[str, Any]) -> None:
+    """Queue a task on the outbound queue after the write committed; a broker that is down
+    (Redis stopped) is logged, never turned into an error for the committed write."""
+    try:
+        current_app.send_task(task, kwargs=kwargs, queue=OUTBOUND_QUEUE)
+    except Exception:
+        logger.warning("could not queue %s %s", task, kwargs, exc_info=True)
 
 
 def _raise_refusal(decision: SendDecision) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from celery import shared_task
+from django.conf import settings
 from django.utils import timezone
 
 from whatsapp import channel
@@ -42,9 +43,14 @@ def _is_final(task: object) -> bool:
 def outbox_deliver(*, tenant_id: int, outbox_id: int) -> str:
     outcome = sender.deliver(tenant_id=tenant_id, outbox_id=outbox_id)
     if outcome.retry_in is not None:
-        # A new task, not a Celery retry: waiting for a rate-limit slot is not a failure.
+        # A new task, not a Celery retry: waiting for a rate-limit slot is not a failure. A wait
+        # longer than the broker lets a task sit unacknowledged goes in hops: the woken task
+        # finds the entry not yet due and schedules the rest (a longer countdown would be handed
+        # to a second worker, then to a third...).
         outbox_deliver.apply_async(
-            kwargs={"tenant_id": tenant_id, "outbox_id": outbox_id}, countdown=outcome.retry_in, queue=OUTBOUND_QUEUE
+            kwargs={"tenant_id": tenant_id, "outbox_id": outbox_id},
+            countdown=min(outcome.retry_in, settings.BROKER_VISIBILITY_TIMEOUT / 2),
+            queue=OUTBOUND_QUEUE,
         )
     return outcome.state
 

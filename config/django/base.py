@@ -83,7 +83,16 @@ DATABASES = {"default": env.db("DATABASE_URL", default="postgres://postgres@127.
 # A connection pool per process (psycopg's): under ASGI, Django's persistent connections
 # don't survive between requests, and a new PostgreSQL connection per request costs ~8 ms.
 DATABASES["default"]["OPTIONS"] = {
-    "pool": {"min_size": 1, "max_size": env.int("DATABASE_POOL_SIZE", default=10), "timeout": 10}
+    "pool": {
+        "min_size": 1,
+        "max_size": env.int("DATABASE_POOL_SIZE", default=10),
+        "timeout": 10,
+        # The pool retries a failed connection with a doubling delay (1, 2, 4, 8 s...) for as
+        # long as this: with the default five minutes, a database down for 10 s stayed
+        # unreachable for up to 20 s more. Giving up after 2 s lets the next request start a
+        # fresh attempt, so service returns within a few seconds of the database.
+        "reconnect_timeout": 2,
+    }
 }
 # With the pool, a health check makes each connection be tested as it is taken: after a
 # PostgreSQL restart the dead ones are replaced instead of failing one request each.
@@ -251,7 +260,19 @@ SPECTACULAR_SETTINGS = {
 # Celery: JSON only; a task is acknowledged after it ran, so a worker that dies mid-task
 # hands it to another worker (tasks are idempotent for this reason).
 CELERY_BROKER_URL = REDIS_URL
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "global_keyprefix": f"{REDIS_KEY_PREFIX}:celery:"}
+# kombu's Redis transport, with a worker that survives Redis going away mid-task (config/broker.py).
+CELERY_BROKER_TRANSPORT = "config.broker:Transport"
+# Redis hands a task that was taken but not acknowledged (acks_late) to another worker after
+# the visibility timeout: a task that waits for its countdown in a worker counts, so tasks
+# never schedule themselves further out than half of it (whatsapp.tasks). A restore sweep
+# runs every few seconds rather than kombu's default of every 100 s.
+BROKER_VISIBILITY_TIMEOUT = env.int("BROKER_VISIBILITY_TIMEOUT", default=3600)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": BROKER_VISIBILITY_TIMEOUT,
+    "unacked_restore_interval": max(1, min(10, BROKER_VISIBILITY_TIMEOUT // 4)),
+    "unacked_restore_throttle": 1,
+    "global_keyprefix": f"{REDIS_KEY_PREFIX}:celery:",
+}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"

@@ -61,11 +61,15 @@ def test_unknown_django_env_is_refused():
 def test_compose_file_runs_every_service_with_healthchecks_and_a_volume():
     compose = yaml.safe_load((PROJECT_DIR / "docker-compose.yml").read_text())
     services = compose["services"]
-    assert {"web", "worker", "beat", "db", "redis"} <= set(services)
+    assert {"web", "worker", "sender", "beat", "db", "redis"} <= set(services)
     assert services["db"]["image"] == "postgres:16"
     assert services["redis"]["image"] == "redis:7"
-    for name in ("web", "worker", "db", "redis"):
+    for name in ("web", "worker", "sender", "db", "redis"):
         assert "healthcheck" in services[name], name
+    # Every queue has a consumer; agents' sends have theirs alone (a webhook backlog never delays them).
+    commands = {name: services[name]["command"] for name in ("worker", "sender")}
+    queues = {name: command[command.index("-Q") + 1] for name, command in commands.items()}
+    assert queues == {"worker": "celery", "sender": "outbound"}
     assert "postgres-data" in compose["volumes"]
 
 

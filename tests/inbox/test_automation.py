@@ -18,6 +18,7 @@ from inbox.automation.services import (
     BOT_LABEL,
     automation_answer_create,
     automation_run,
+    automation_schedule,
     automation_settings_save,
     opening_hours_set,
 )
@@ -293,3 +294,17 @@ def test_an_agent_may_not_change_the_bot(world):
     agent = Actor(tenant_id=world.tenant.pk, role=Role.AGENT, user=world.agent.user)
     with tenant_scope(world.tenant), pytest.raises(ServiceError):
         automation_settings_save(actor=agent, now=MONDAY_MORNING, enabled=True)
+
+
+@pytest.mark.parametrize("enabled", [None, False, True], ids=["never set up", "off", "on"])
+def test_the_bot_is_queued_for_new_messages_only_when_it_is_on(
+    world, admin, django_capture_on_commit_callbacks, enabled
+):
+    """A task per message for a bot that is off would take the tenant's event lock for nothing."""
+    with tenant_scope(world.tenant):
+        if enabled is not None:
+            automation_settings_save(actor=admin, now=MONDAY_MORNING, enabled=enabled, greeting="Hi!")
+        with django_capture_on_commit_callbacks() as callbacks:
+            automation_schedule(tenant_id=world.tenant.pk, message_ids=[1, 2])
+
+    assert len(callbacks) == (1 if enabled else 0)

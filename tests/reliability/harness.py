@@ -19,6 +19,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field
@@ -31,6 +32,7 @@ import psycopg
 
 from accounts.crypto import envelope, index, keys
 from devstack.embedded import EmbeddedPostgres, EmbeddedRedis, free_port
+from tests.reliability.agents import Agent
 from tests.whatsapp import payloads
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent.parent
@@ -67,6 +69,9 @@ class Tenant:
     phone_number_id: str
     display_phone_number: str
     api_key: str
+    slug: str
+    # The owner's browser session (the agents' WebSockets sign in with it).
+    session: str
 
 
 @dataclass
@@ -99,7 +104,10 @@ class Check:
 class Stack:
     """PostgreSQL, Redis, web, worker, beat and simulator as processes this object owns."""
 
-    PROCESSES = ("sim", "web", "worker", "beat")
+    # The deployment's shape (docker-compose.yml): "worker" processes webhooks and the rest,
+    # "sender" only agents' sends (I/O bound, in threads), so neither a webhook backlog nor one
+    # tenant's slow Graph API answers hold up another's replies.
+    PROCESSES = ("sim", "web", "worker", "sender", "beat")
 
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -148,6 +156,17 @@ class Stack:
         self.tenants = [Tenant(**item) for item in json.loads(seeded)]
         self.wait_until_healthy()
 
+    @contextmanager
+    def process_with(self, name: str, *arguments: str, **environ: str) -> Iterator[None]:
+        """`name` restarted with extra arguments and settings for the block, then restarted as usual."""
+        self.stop_process(name)
+        self.start_process(name, *arguments, **environ)
+        try:
+            yield
+        finally:
+            self.stop_process(name)
+            self.start_process(name)
+
     def _python(self, *args: str) -> str:
         """Run Python with the stack's environment; its standard output."""
         result = subprocess.run(
@@ -171,8 +190,12 @@ class Stack:
                     "--log-level", "warning"]  # fmt: skip
         if name == "worker":
             return [python, "-m", "celery", "-A", "config", "worker", "--loglevel", "WARNING",
-                    "-Q", "celery,outbound", "--concurrency", "2", "--without-mingle", "--without-gossip",
+                    "-Q", "celery", "--concurrency", "2", "--without-mingle", "--without-gossip",
                     "--hostname", f"reliability-{self.web_port}@%h"]  # fmt: skip
+        if name == "sender":
+            return [python, "-m", "celery", "-A", "config", "worker", "--loglevel", "WARNING",
+                    "-Q", "outbound", "--pool", "threads", "--concurrency", "8", "--without-mingle",
+                    "--without-gossip", "--hostname", f"reliability-sender-{self.web_port}@%h"]  # fmt: skip
         if name == "beat":
             return [python, "-m", "celery", "-A", "config", "beat", "--loglevel", "WARNING",
                     "--schedule", str(self.root / "celerybeat-schedule")]  # fmt: skip
@@ -180,17 +203,27 @@ class Stack:
         return [python, "manage.py", "whatsapp_simulator", "--port", str(self.sim_port),
                 "--app-secret", APP_SECRET, "--webhook-url", f"{self.web_url}/webhooks/whatsapp/"]  # fmt: skip
 
-    def start_process(self, name: str) -> None:
+    def start_process(self, name: str, *arguments: str, **environ: str) -> None:
+        """Start one of PROCESSES; `arguments` go after its usual ones (a later option wins),
+        `environ` adds to (or overrides) the stack's environment."""
         log = (self.root / f"{name}.log").open("ab")
         self.processes[name] = subprocess.Popen(
-            self._command(name),
+            [*self._command(name), *arguments],
             cwd=PROJECT_DIR,
-            env=self.environ,
+            env={**self.environ, **environ},
             stdout=log,
             stderr=subprocess.STDOUT,
             # Its own process group: a kill reaches the worker's pool children too.
             start_new_session=True,
         )
+
+    def restart(self, name: str, *, kill: bool = False) -> None:
+        """Stop (SIGTERM, or kill -9) and start again at once, as a deploy or a crash loop would."""
+        if kill:
+            self.kill(name)
+        else:
+            self.stop_process(name)
+        self.start_process(name)
 
     def kill(self, name: str) -> None:
         """kill -9 the process and its children (a crash, an OOM kill): nothing gets to clean up."""
@@ -307,6 +340,12 @@ class Stack:
         assert answer["webhook_status"] == 200, answer
         return str(answer["id"])
 
+    def new_conversation(self, tenant: Tenant) -> tuple[str, int]:
+        """A customer who just wrote (the 24-hour window is open, in the product and the simulator)."""
+        wa_id = f"4917{uuid.uuid4().int % 10**9:09d}"
+        self.customer_writes(tenant, wa_id)
+        return wa_id, self.conversation_of(tenant, wa_id)
+
     def conversation_of(self, tenant: Tenant, wa_id: str) -> int:
         # wa_id is encrypted at rest: the contact is found by the keyed hash the product computes.
         row = wait_for(
@@ -355,6 +394,30 @@ class Stack:
         )
         assert response.status_code == 201, f"{response.text}\n{self.log_tail('web')}"
         return int(response.json()["id"])
+
+    def agent(self, tenant: Tenant) -> Agent:
+        """A browser of `tenant`'s owner with the inbox open from now on (connected in the background)."""
+        return Agent(
+            url=f"ws://127.0.0.1:{self.web_port}/ws/t/{tenant.slug}/",
+            origin=self.web_url,
+            session=tenant.session,
+            after=self.last_seq(tenant),
+        ).start()
+
+    def last_seq(self, tenant: Tenant) -> int:
+        """The number of the tenant's latest event."""
+        row = self.query_one("SELECT last_seq FROM inbox_eventsequence WHERE tenant_id = %s", (tenant.id,))
+        return int(row[0]) if row else 0
+
+    def api_answers(self, tenant: Tenant) -> bool:
+        """Whether an API read (the key checked in the database) answers 200 now."""
+        try:
+            response = self.http.get(
+                f"{self.web_url}/api/v1/tenant/", headers={"Authorization": f"Bearer {tenant.api_key}"}, timeout=3
+            )
+        except httpx.HTTPError:
+            return False
+        return response.status_code == 200
 
     def simulator(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
         response = self.http.request(method, f"{self.sim_url}{path}", json=body)
@@ -447,6 +510,21 @@ class Stack:
         check.problems += self.tenant_problems()
         return check
 
+    def agents_check(self, agents: dict[Agent, Tenant], expected: dict[str, Tenant]) -> Check:
+        """Every agent saw each of its tenant's events without a gap, and each message sent to it."""
+        check = Check()
+        for agent, tenant in agents.items():
+            last_seq, ahead, seen = agent.seen()
+            wanted = {wamid for wamid, owner in expected.items() if owner == tenant}
+            check.sent += len(wanted)
+            check.stored += len(wanted & seen)
+            check.lost += len(wanted - seen)
+            if wanted - seen:
+                check.problems.append(f"an agent of tenant {tenant.id} missed {len(wanted - seen)} messages")
+            if last_seq < self.last_seq(tenant) or ahead:
+                check.problems.append(f"an agent of tenant {tenant.id} is at {last_seq} of {self.last_seq(tenant)}")
+        return check
+
     def tenant_problems(self) -> list[str]:
         """Rows whose parent belongs to another tenant (a message in another tenant's conversation...)."""
         checks = {
@@ -475,6 +553,14 @@ def report(scenario: str, check: Check, *, recovered_seconds: float) -> None:
     )
     with Path(path).open("a") as file:
         file.write(json.dumps(asdict(row)) + "\n")
+
+
+def measure(scenario: str, **figures: float) -> None:
+    """Append a scenario's measured figures (rates, latencies) to RELIABILITY_REPORT."""
+    path = os.environ.get("RELIABILITY_REPORT")
+    if path:
+        with Path(path).open("a") as file:
+            file.write(json.dumps({"measurement": scenario, **figures}) + "\n")
 
 
 def settle(scenario: str, started: float, check: Callable[[], Check]) -> Check:

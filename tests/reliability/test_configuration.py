@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 
+from config import broker
 from inbox.services import broadcasts
 from whatsapp.services import sender
 from whatsapp.tasks import attachment_download
@@ -31,3 +32,21 @@ def test_no_task_waits_or_runs_longer_than_the_broker_hides_it() -> None:
 
 def test_a_restarted_database_costs_no_request() -> None:
     assert settings.DATABASES["default"]["CONN_HEALTH_CHECKS"] is True
+
+
+def test_redis_hands_out_abandoned_tasks_again_well_within_the_visibility_timeout() -> None:
+    options = settings.CELERY_BROKER_TRANSPORT_OPTIONS
+    assert options["visibility_timeout"] == settings.BROKER_VISIBILITY_TIMEOUT
+    # kombu's default sweeps every 100 s (10 s × a throttle of 10).
+    assert options["unacked_restore_interval"] * options["unacked_restore_throttle"] <= 10
+
+
+def test_the_database_pool_gives_up_a_reconnection_loop_within_seconds() -> None:
+    assert settings.DATABASES["default"]["OPTIONS"]["pool"]["reconnect_timeout"] <= 5
+
+
+def test_workers_use_the_transport_that_survives_redis_going_away_mid_task() -> None:
+    from config.celery import app  # noqa: PLC0415 (the Celery app, once settings are loaded)
+
+    with app.connection_for_write() as connection:
+        assert isinstance(connection.transport, broker.Transport)

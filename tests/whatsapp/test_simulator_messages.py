@@ -852,10 +852,31 @@ def test_faults_reach_every_graph_endpoint_only_when_scoped_so(
     assert (raised.value.code, raised.value.retryable) == (131016, True)
 
 
+def test_a_fault_scoped_to_a_number_leaves_other_numbers_alone(
+    simulator: RunningSimulator,  # noqa: F811
+    client: GraphClient,
+) -> None:
+    customer_writes(simulator)
+    add_fault(simulator, error_code=130429, phone_number_id="100000000000999")
+
+    assert client.send_message(PHONE_NUMBER_ID, text()).message_id  # another number: untouched
+    assert (
+        httpx.get(f"{simulator.url}/_sim/faults", timeout=10).json()["data"][0]["phone_number_id"] == "100000000000999"
+    )
+    httpx.delete(f"{simulator.url}/_sim/faults", timeout=10)
+    add_fault(simulator, error_code=130429, phone_number_id=PHONE_NUMBER_ID)
+
+    assert send_error(client, text()).code == 130429
+    assert httpx.get(f"{simulator.url}/_sim/faults", timeout=10).json()["data"][0]["hits"] == 1
+
+
 def test_bad_fault_settings_are_refused(simulator: RunningSimulator) -> None:  # noqa: F811
     answer = httpx.post(f"{simulator.url}/_sim/faults", json={"http_status": 404}, timeout=10)
+    not_a_number = httpx.post(
+        f"{simulator.url}/_sim/faults", json={"http_status": 503, "phone_number_id": "a/b"}, timeout=10
+    )
 
-    assert answer.status_code == 400
+    assert (answer.status_code, not_a_number.status_code) == (400, 400)
     assert httpx.get(f"{simulator.url}/_sim/faults", timeout=10).json() == {"data": []}
 
 

@@ -110,10 +110,13 @@ def _claim(outbox_id: int) -> tuple[OutboxEntry, Message, WhatsAppNumber] | Outc
             failure = {"code": decision.reason.value, "title": "", "details": "", "message": decision.message}
             _fail(entry, message, failure, now=now)
             return Outcome("refused")
-        while (wait := _take_rate_limit_slots(number, recipient=conversation.contact.wa_id)) > 0:
-            if wait > MAX_INLINE_WAIT_SECONDS:
-                return Outcome("pending", retry_in=wait)  # not an attempt: the slot was just not free yet
-            time.sleep(wait)
+        wait = _take_rate_limit_slots(number, recipient=conversation.contact.wa_id)
+        if wait > 0:
+            # Not an attempt: the slot was just not free yet. Due then, so the sweep doesn't
+            # queue the entry again meanwhile (more tasks competing for the same slots).
+            entry.next_attempt_at = now + timedelta(seconds=wait)
+            entry.save(update_fields=["next_attempt_at"])
+            return Outcome("pending", retry_in=wait)
         entry.state = OutboxState.SENDING
         entry.sending_since = timezone.now()
         entry.attempts += 1
@@ -122,17 +125,28 @@ def _claim(outbox_id: int) -> tuple[OutboxEntry, Message, WhatsAppNumber] | Outc
 
 
 def _take_rate_limit_slots(number: WhatsAppNumber, *, recipient: str) -> float:
-    """0 when this send may go now (slots taken), else the seconds to wait.
+    """0 when this send may go now (slots taken), else the seconds to wait. Short waits are
+    slept here; a long one is returned.
 
     The customer's (pair) slot is taken first: it is rarely short, and a number slot taken
-    for a send that then has to wait would be lost for every other customer.
+    for a send that then has to wait would be lost for every other customer. Once it is
+    taken, the number's slot (every few ms) is waited for here: taking the customer's slot
+    again on each try burned that customer's burst of 45 whenever concurrent sends of one
+    number collided, and pacing fell to one message per 6 s (found by the fault suite).
     """
-    pair = ratelimit.take(ratelimit.pair_limit(phone_number_id=number.phone_number_id, recipient=recipient))
-    if pair > 0:
-        return pair
-    return ratelimit.take(
-        ratelimit.number_limit(phone_number_id=number.phone_number_id, messages_per_second=number.throughput_mps)
+    pair_limit = ratelimit.pair_limit(phone_number_id=number.phone_number_id, recipient=recipient)
+    while (wait := ratelimit.take(pair_limit)) > 0:
+        if wait > MAX_INLINE_WAIT_SECONDS:
+            return wait
+        time.sleep(wait)
+    number_limit = ratelimit.number_limit(
+        phone_number_id=number.phone_number_id, messages_per_second=number.throughput_mps
     )
+    while (wait := ratelimit.take(number_limit)) > 0:
+        if wait > MAX_INLINE_WAIT_SECONDS:
+            return wait  # the number is saturated: this customer's slot is lost
+        time.sleep(wait)
+    return 0.0
 
 
 def _request(message: Message) -> dict[str, Any]:

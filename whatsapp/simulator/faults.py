@@ -38,11 +38,17 @@ class Fault:
     # Hold the request this long (or until the client gives up), then drop the connection.
     timeout_seconds: float | None = None
     remaining: int | None = None
+    # Only requests on this number's paths (one tenant's number failing while others work).
+    phone_number_id: str | None = None
     seed: int | None = None
+    # Requests this fault has hit so far (a client's retries can be counted).
+    hits: int = 0
     # Not cryptographic: a seeded generator makes a test's faults repeatable.
     rng: random.Random = field(default_factory=random.Random, repr=False)
 
     def applies_to(self, *, method: str, path: str) -> bool:
+        if self.phone_number_id is not None and f"/{self.phone_number_id}/" not in f"{path}/":
+            return False
         if self.scope == "messages":
             return method == "POST" and MESSAGES_PATH.fullmatch(path) is not None
         return GRAPH_PATH.fullmatch(path) is not None or path == ATTACHMENTS_PATH
@@ -57,7 +63,9 @@ class Fault:
             "latency_seconds": self.latency_seconds,
             "timeout": self.timeout_seconds,
             "count": self.remaining,
+            "phone_number_id": self.phone_number_id,
             "seed": self.seed,
+            "hits": self.hits,
         }
 
 
@@ -81,6 +89,10 @@ def fault_from_request(payload: dict[str, Any], *, fault_id: int) -> Fault:
         fault.timeout_seconds = number_field(payload, "timeout", maximum=600)
     if payload.get("count") is not None:
         fault.remaining = integer_field(payload, "count", minimum=1)
+    if payload.get("phone_number_id") is not None:
+        if not str(payload["phone_number_id"]).isdigit():
+            raise SimulatorRequestError("'phone_number_id' must be digits")
+        fault.phone_number_id = str(payload["phone_number_id"])
     if payload.get("seed") is not None:
         fault.seed = integer_field(payload, "seed")
         fault.rng.seed(fault.seed)
@@ -118,6 +130,7 @@ class FaultStore:
                     continue
                 if fault.error_rate < 1 and fault.rng.random() >= fault.error_rate:
                     continue
+                fault.hits += 1
                 if fault.remaining is not None:
                     fault.remaining -= 1
                     if fault.remaining == 0:
