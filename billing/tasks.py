@@ -1,4 +1,5 @@
-"""The monthly statements job, run by beat on the 1st."""
+"""The monthly statements job: beat runs it every night at 03:00 UTC for last month; the 1st
+issues them, later nights only what was held back (a missing exchange rate)."""
 
 import logging
 
@@ -12,8 +13,8 @@ logger = logging.getLogger(__name__)
 
 @shared_task(name="billing.tasks.statements_issue_last_month")
 def statements_issue_last_month() -> dict[str, int]:
-    """Issue last month's statements; a tenant that failed (e.g. no exchange rate yet) is logged and
-    issued by running it again, or the `issue_statements` command, once the cause is fixed."""
+    """Issue last month's statements that are not issued yet; a tenant that failed (e.g. no
+    exchange rate yet) is logged and issued by the next night's run once the cause is fixed."""
     now = timezone.now()
     report = services.statements_issue(month=services.previous_month(now), now=now)
     for tenant_id, problem in report.failed:

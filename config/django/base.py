@@ -324,9 +324,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(hours=6),
     },
     # Last month's statements, on the 1st; issuing again later (a retry) adds none twice.
+    # Daily, not only on the 1st: issuing is idempotent, so a statement held back on the 1st (its
+    # exchange rate not published yet) is issued the first night after the rate is added.
     "issue-statements": {
         "task": "billing.tasks.statements_issue_last_month",
-        "schedule": crontab(0, 3, day_of_month="1"),
+        "schedule": crontab(0, 3),
     },
 }
 
