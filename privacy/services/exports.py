@@ -15,14 +15,13 @@ from datetime import datetime, timedelta
 from asgiref.sync import sync_to_async
 from celery import current_app
 from django.conf import settings
-from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models.fields.files import FieldFile
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from accounts.crypto.media import media_read
+from accounts.crypto.media import media_read, media_save
 from accounts.errors import ServiceError
 from accounts.models import Role, Tenant
 from accounts.services import Actor, audit_record, require_role
@@ -118,7 +117,10 @@ def _write_zip(export: ContactExport, *, now: datetime) -> tuple[str, int]:
             archive.writestr("contact.json", json.dumps(data, ensure_ascii=False, indent=2))
         size = spool.tell()
         spool.seek(0)
-        name = default_storage.save(f"exports/{export.tenant_id}/{uuid.uuid4().hex}.zip", File(spool))
+        # Encrypted at rest like the media it holds (read whole, as media are).
+        name = media_save(
+            f"exports/{export.tenant_id}/{uuid.uuid4().hex}.zip", spool.read(), tenant_id=export.tenant_id
+        )
     return name, size
 
 
@@ -146,16 +148,14 @@ def contact_export_take(*, tenant: Tenant, export_id: int, actor: Actor, now: da
 
 
 async def export_chunks(export: ContactExport) -> AsyncIterator[bytes]:
-    """The export's ZIP in chunks; its file is deleted once sent (or once the client went away).
-    Asynchronous, so the ASGI server streams it instead of holding the whole ZIP in memory."""
+    """The export's ZIP, decrypted, in chunks; its file is deleted once sent (or once the client
+    went away). The ZIP is decrypted whole (AES-GCM authenticates the whole file before any of it
+    may be trusted), then sent in chunks so the ASGI server need not buffer the response too."""
     name = export.file.name
     try:
-        handle = await sync_to_async(default_storage.open)(name, "rb")
-        try:
-            while chunk := await sync_to_async(handle.read)(CHUNK_SIZE):
-                yield chunk
-        finally:
-            await sync_to_async(handle.close)()
+        content = await sync_to_async(media_read)(name)
+        for start in range(0, len(content), CHUNK_SIZE):
+            yield content[start : start + CHUNK_SIZE]
     finally:
         await sync_to_async(_forget_file)(export.tenant_id, export.pk, name)
 

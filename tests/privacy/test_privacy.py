@@ -12,10 +12,11 @@ from typing import Any
 
 import pytest
 from django.apps import apps
+from django.core.files.storage import default_storage
 from django.db import IntegrityError, InternalError, ProgrammingError, connection, transaction
 from django.utils import timezone
 
-from accounts.crypto.media import media_read
+from accounts.crypto.media import MAGIC, media_read
 from accounts.models import AuditLog
 from billing.models import BillableEvent
 from inbox.models import BroadcastRecipient, Contact, EventDelivery, Message, TenantEvent
@@ -172,6 +173,10 @@ def test_export_holds_every_message_of_the_contact_and_nothing_of_others(
     contact_export_build(tenant_id=world.tenant.pk, export_id=requested["id"], now=timezone.now())
     state = client.get(requested["url"]).json()
     assert state["state"] == "ready"
+    # Waiting for its download, the ZIP is encrypted at rest like the media it holds.
+    stored = ContactExport.objects.unscoped().get(pk=requested["id"]).file.name
+    with default_storage.open(stored, "rb") as handle:
+        assert handle.read().startswith(MAGIC)
 
     response = client.get(state["download_url"])
 
