@@ -52,6 +52,7 @@ bench: $(INSTALLED)
 	$(BIN)/python -m bench.api_auth
 	$(BIN)/python -m bench.webhook_ingest
 	$(BIN)/python -m bench.inbox
+	$(BIN)/python -m bench.privacy
 
 # `make manage ARGS="createsuperuser"`: a manage.py command against the same services.
 manage: $(INSTALLED)

@@ -448,10 +448,18 @@ class TenantEvent(TenantOwnedModel):
     seq = models.BigIntegerField()
     type = models.CharField(max_length=64)
     payload = EncryptedJSONField()
+    # What the payload is about (inbox.policy.event_subjects), in the clear: ids only, so an
+    # erasure finds the contact's events by index (the payload is encrypted).
+    subject_conversation_id = models.BigIntegerField(null=True, blank=True)
+    subject_contact_id = models.BigIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         constraints: ClassVar = [models.UniqueConstraint(fields=["tenant", "seq"], name="tenant_event_seq")]
+        indexes: ClassVar = [
+            models.Index(fields=["tenant", "subject_conversation_id"], name="tenant_event_conversation"),
+            models.Index(fields=["tenant", "subject_contact_id"], name="tenant_event_contact"),
+        ]
 
 
 class EventSequence(TenantOwnedModel):

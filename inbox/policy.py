@@ -19,6 +19,26 @@ from inbox.consent import OPT_IN_CONFIRMATION_KEYWORDS
 _RANK = {"received": 0, "queued": 0, "accepted": 0, "sent": 1, "delivered": 2, "read": 3, "played": 3, "failed": 4}
 
 
+class EventSubjects(NamedTuple):
+    conversation_id: int | None
+    contact_id: int | None
+
+
+def event_subjects(payload: Mapping[str, Any]) -> EventSubjects:
+    """The conversation and contact a live event is about, in the payload shapes of
+    inbox.presenters. Kept beside the (encrypted) payload, so an erasure finds a contact's
+    events by index instead of decrypting the whole log."""
+
+    def field(parent: str | None, key: str) -> int | None:
+        node = payload.get(parent) if parent else payload
+        value = node.get(key) if isinstance(node, Mapping) else None
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+    conversation = field("message", "conversation_id") or field(None, "conversation_id") or field("conversation", "id")
+    contact = field("contact", "id") or field(None, "contact_id") or field("conversation", "contact_id")
+    return EventSubjects(conversation_id=conversation, contact_id=contact)
+
+
 def status_rank(status: str) -> int:
     return _RANK.get(status, -1)
 

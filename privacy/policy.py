@@ -8,6 +8,8 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
+from inbox.policy import event_subjects
+
 # A webhook body in, the body without someone's data out, and whether anything was cut.
 BodyRedaction = Callable[[dict[str, Any]], tuple[dict[str, Any], bool]]
 
@@ -40,21 +42,14 @@ def payload_refers(
     conversations or the contact, in the shapes of inbox.presenters' events."""
     if not isinstance(payload, dict):
         return False
-
-    def field(parent: str | None, key: str) -> Any:
-        node = payload.get(parent) if parent else payload
-        return node.get(key) if isinstance(node, dict) else None
-
-    return (
-        field("message", "id") in message_ids
-        or field(None, "message_id") in message_ids
-        or field("message", "conversation_id") in conversation_ids
-        or field(None, "conversation_id") in conversation_ids
-        or field("conversation", "id") in conversation_ids
-        or (
-            contact_id is not None
-            and contact_id in (field("contact", "id"), field(None, "contact_id"), field("conversation", "contact_id"))
-        )
+    message = payload.get("message")
+    if (message.get("id") if isinstance(message, dict) else None) in message_ids:
+        return True
+    if payload.get("message_id") in message_ids:
+        return True
+    subjects = event_subjects(payload)
+    return subjects.conversation_id in conversation_ids or (
+        contact_id is not None and subjects.contact_id == contact_id
     )
 
 

@@ -12,6 +12,7 @@ from inbox.events import publish_on_commit
 from inbox.hooks.policy import LIVE_EVENT_TYPES
 from inbox.hooks.services import events_publish
 from inbox.models import EventSequence, TenantEvent
+from inbox.policy import event_subjects
 
 
 @dataclass(frozen=True)
@@ -37,8 +38,16 @@ def events_emit(*, sequence: EventSequence, events: list[Event]) -> list[TenantE
         return []
     first = sequence.last_seq + 1
     rows = [
-        TenantEvent(tenant_id=sequence.tenant_id, seq=first + offset, type=event.type, payload=event.payload)
+        TenantEvent(
+            tenant_id=sequence.tenant_id,
+            seq=first + offset,
+            type=event.type,
+            payload=event.payload,
+            subject_conversation_id=subjects.conversation_id,
+            subject_contact_id=subjects.contact_id,
+        )
         for offset, event in enumerate(events)
+        for subjects in [event_subjects(event.payload)]
     ]
     TenantEvent.objects.for_tenant(sequence.tenant_id).bulk_create(rows)
     sequence.last_seq = first + len(rows) - 1

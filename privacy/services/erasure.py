@@ -153,7 +153,14 @@ def _erase_traces(
         )
 
     live_events = TenantEvent.objects.for_tenant(tenant)
-    counts["live_events"] += live_events.filter(pk__in=matching_pks(live_events, "payload", naming)).delete()[0]
+    # By the ids stored beside the payload; only events stored without them are read one by one.
+    unlabelled = live_events.filter(subject_conversation_id__isnull=True, subject_contact_id__isnull=True)
+    about_them = (
+        Q(subject_conversation_id__in=conversation_ids)
+        | Q(subject_contact_id=contact.pk)
+        | Q(pk__in=matching_pks(unlabelled, "payload", naming))
+    )
+    counts["live_events"] += live_events.filter(about_them).delete()[0]
     deliveries = EventDelivery.objects.for_tenant(tenant)
     quoting = matching_pks(deliveries, "payload", lambda payload: naming((payload or {}).get("data")))
     counts["event_deliveries"] += deliveries.filter(pk__in=quoting).delete()[0]

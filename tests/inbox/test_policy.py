@@ -107,3 +107,25 @@ def test_failure_shows_the_first_error_with_its_human_sentence():
 
 def test_failure_without_errors_still_reads():
     assert failure_from_errors([])["message"] == "The message could not be delivered."
+
+
+# What a live event is about, kept beside its encrypted payload for erasure.
+
+from inbox.policy import EventSubjects, event_subjects  # noqa: E402
+
+
+@pytest.mark.parametrize(
+    ("payload", "expected"),
+    [
+        ({"message": {"id": 7, "conversation_id": 3}}, EventSubjects(3, None)),
+        ({"conversation_id": 3, "message_id": 7}, EventSubjects(3, None)),
+        ({"conversation": {"id": 3, "contact_id": 5}}, EventSubjects(3, 5)),
+        ({"contact": {"id": 5, "name": "Ana"}}, EventSubjects(None, 5)),
+        ({"contact_id": 5}, EventSubjects(None, 5)),
+        ({"labels": [{"id": 1}]}, EventSubjects(None, None)),
+        ({"conversation_id": "3", "contact": None, "message": []}, EventSubjects(None, None)),
+        ({"conversation_id": True}, EventSubjects(None, None)),
+    ],
+)
+def test_event_subjects(payload, expected):
+    assert event_subjects(payload) == expected
