@@ -7,7 +7,7 @@ contact (its messages, receipts and live events, all through the real webhook in
 erased from a workspace where other customers wrote SMALL messages (the reference) and where
 they wrote LARGE ones; the ratio says how erasure grows with the workspace.
 
-    python -m bench.privacy          # BENCH_PRIVACY_LARGE=20000 by default
+    python -m bench.privacy    # BENCH_PRIVACY_LARGE=20000, BENCH_PRIVACY_PER_WEBHOOK=50 by default
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from bench.common import scratch_stack
 CONTACT_MESSAGES = 1000
 SMALL = 2000
 LARGE = int(os.environ.get("BENCH_PRIVACY_LARGE", "20000"))
-PER_WEBHOOK = 50
+PER_WEBHOOK = int(os.environ.get("BENCH_PRIVACY_PER_WEBHOOK", "50"))
 CONTACT_WA_ID = "4915100000001"
 
 
