@@ -132,7 +132,8 @@ def _conversation_or_404(request: TenantRequest, conversation_id: int) -> Conver
     return conversation
 
 
-def _is_htmx(request: HttpRequest) -> bool:
+def is_htmx(request: HttpRequest) -> bool:
+    """Whether htmx asked (it swaps a part of the page) rather than the browser (a whole page)."""
     return request.headers.get("HX-Request") == "true"
 
 
@@ -156,11 +157,11 @@ def _act(
     try:
         conversation = action(conversation)
     except ServiceError as error:
-        if _is_htmx(request):
+        if is_htmx(request):
             return _render_panel(request, conversation, error=error.message, status=error.http_status)
         messages.error(request, error.message)
     else:
-        if _is_htmx(request):
+        if is_htmx(request):
             return _render_panel(request, conversation)
         messages.success(request, done)
     return redirect("inbox_conversation", tenant_slug=request.tenant.slug, conversation_id=conversation.pk)
@@ -314,7 +315,7 @@ def inbox_contact(request: TenantRequest, tenant_slug: str, conversation_id: int
 
 
 def _wants_json(request: HttpRequest) -> bool:
-    return _is_htmx(request) or "application/json" in request.headers.get("Accept", "")
+    return is_htmx(request) or "application/json" in request.headers.get("Accept", "")
 
 
 @require_POST
@@ -353,7 +354,7 @@ def availability(request: TenantRequest, tenant_slug: str) -> HttpResponse:
     except ServiceError as refused:
         error = refused.message
         current = selectors.agent_availability(tenant=request.tenant, user_id=request.membership.user_id)
-    if _is_htmx(request):
+    if is_htmx(request):
         context: dict[str, Any] = {
             "my_availability": current,
             "availability_error": error,

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.access import TenantRequest, actor_for, role_required
 from accounts.errors import ServiceError
 from accounts.models import Role
+from frontend.views.inbox_panel import is_htmx
 from inbox import selectors as inbox_selectors
 from inbox.models import Contact
 from privacy import selectors
@@ -34,10 +35,6 @@ def _contact_or_404(request: TenantRequest, contact_id: int) -> Contact:
     if contact is None:
         raise Http404("No such contact.")
     return contact
-
-
-def _is_htmx(request: TenantRequest) -> bool:
-    return request.headers.get("HX-Request") == "true"
 
 
 def _section(request: TenantRequest, contact: Contact, *, error: str = "", status: int = 200) -> HttpResponse:
@@ -73,7 +70,7 @@ def contact_export(request: TenantRequest, tenant_slug: str, contact_id: int) ->
     exports.contact_export_request(
         tenant=request.tenant, contact_id=contact.pk, actor=actor_for(request), now=timezone.now()
     )
-    if _is_htmx(request):
+    if is_htmx(request):
         return _section(request, contact)
     messages.success(request, _("The export is being prepared."))
     return _back(request)
@@ -93,7 +90,7 @@ def contact_export_download(
             tenant=request.tenant, export_id=export.pk, actor=actor_for(request), now=timezone.now()
         )
     except ServiceError as error:
-        if _is_htmx(request):
+        if is_htmx(request):
             return _section(request, contact, error=error.message, status=error.http_status)
         # A plain link was followed: the inbox says why there is no file.
         messages.error(request, error.message)
@@ -108,13 +105,13 @@ def contact_erase(request: TenantRequest, tenant_slug: str, contact_id: int) -> 
     contact = _contact_or_404(request, contact_id)
     if request.POST.get("confirm", "").strip().lower() != CONFIRMATION:
         error = _("Type “%(word)s” to confirm: erasing can't be undone.") % {"word": CONFIRMATION}
-        if _is_htmx(request):
+        if is_htmx(request):
             return _section(request, contact, error=error, status=400)
         messages.error(request, error)
         return _back(request)
     erasure.contact_erase(tenant=request.tenant, contact_id=contact.pk, actor=actor_for(request), now=timezone.now())
     messages.success(request, _("The contact and everything about them were erased."))
     inbox = reverse("inbox", kwargs={"tenant_slug": request.tenant.slug})
-    if _is_htmx(request):
+    if is_htmx(request):
         return HttpResponse(status=204, headers={"HX-Redirect": inbox})
     return redirect(inbox)
