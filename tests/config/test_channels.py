@@ -72,6 +72,9 @@ def test_anonymous_socket_is_refused(world):
         communicator = WebsocketCommunicator(application, "/ws/t/acme/", headers=[(b"origin", b"http://testserver")])
         communicator.scope["user"] = AnonymousUser()
         connected, _code = await communicator.connect()
+        # A refused consumer still waits on the channel layer until the server says the socket is
+        # gone; left running, its Redis receive can outlive the event loop and hang the test.
+        await communicator.disconnect()
         return connected
 
     assert async_to_sync(connect)() is False
