@@ -104,6 +104,8 @@ def run() -> int:
         try:
             problem = _wait_until_healthy(f"{base_url}/healthz", supervisor)
             if problem is None:
+                if _manage(environ, "seed_demo", "--tell-simulator") != 0:
+                    supervisor.say("The simulator does not know the demo number: Test connection shows its defaults.")
                 supervisor.say(f"WhatsApp simulator (play the customer): http://127.0.0.1:{sim_port}/")
                 supervisor.say(f"ready: {base_url}/ (sign in at {base_url}/accounts/login/; Ctrl-C stops everything)")
             elif supervisor.exited() is None:

@@ -60,6 +60,9 @@ def test_run_serves_prints_ready_and_stops_everything_on_ctrl_c(scratch_database
         login = httpx.get(f"http://127.0.0.1:{port}/accounts/login/")
         assert login.status_code == 200
         assert httpx.get(f"http://127.0.0.1:{port}/healthz").json() == {"database": "ok", "redis": "ok", "worker": "ok"}
+        # The simulator says of the demo number what Meta would: Test connection shows the demo's own name.
+        details = httpx.get(f"http://127.0.0.1:{port + 1}/_sim/numbers/100000000000001/details").json()
+        assert details["verified_name"] == "Demo Coffee Roasters"
 
         process.send_signal(signal.SIGINT)
         rest, _ = process.communicate(timeout=60)

@@ -7,9 +7,12 @@ from django.core.management import CommandError, call_command
 from rest_framework.test import APIClient
 
 from accounts.models import AuditLog, Membership, Role, Tenant, User
+from accounts.services import Actor
+from devstack.embedded import free_port
 from inbox.models import Channel
 from tests.accounts.factories import UserFactory
 from whatsapp.models import WhatsAppNumber
+from whatsapp.services.numbers import number_connection_test
 
 
 def run(*args: str) -> list[str]:
@@ -181,3 +184,28 @@ def test_seed_demo_follows_the_simulator_to_its_port(monkeypatch):
     run("seed_demo")
     tenant = Tenant.objects.get(slug="demo-coffee-roasters")
     assert WhatsAppNumber.objects.for_tenant(tenant).get().graph_api_base_url == "http://127.0.0.1:9123"
+
+
+@pytest.mark.django_db
+def test_seed_demo_tells_the_simulator_what_meta_would_say_of_the_demo_number(monkeypatch, simulator):
+    monkeypatch.setenv("SIM_PORT", simulator.url.rsplit(":", 1)[1])
+    run("seed_demo")
+    run("seed_demo", "--tell-simulator")
+    tenant = Tenant.objects.get(slug="demo-coffee-roasters")
+    owner = Membership.objects.for_tenant(tenant).get(role=Role.OWNER)
+    number = WhatsAppNumber.objects.for_tenant(tenant).get()
+    info = number_connection_test(number=number, actor=Actor(tenant_id=tenant.pk, role=Role.OWNER, user=owner.user))
+    assert (info.verified_name, info.display_phone_number, info.quality_rating) == (
+        "Demo Coffee Roasters",
+        "15550100100",
+        "GREEN",
+    )
+    assert simulator.state.number_settings(number.phone_number_id).waba_id == number.waba_id
+
+
+@pytest.mark.django_db
+def test_seed_demo_says_so_when_the_simulator_does_not_answer(monkeypatch):
+    monkeypatch.setenv("SIM_PORT", str(free_port()))
+    monkeypatch.setattr("whatsapp.management.commands.seed_demo.SIMULATOR_WAIT_SECONDS", 0.5)
+    with pytest.raises(CommandError, match="did not answer"):
+        run("seed_demo", "--tell-simulator")

@@ -1,15 +1,19 @@
 """seed_demo: the demo tenant that `make run` shows a newcomer, with its number on the simulator.
 
 Created once, then left alone, except that the number follows the simulator to its current
-port, so customers played on the simulator reach the demo inbox.
+port, so customers played on the simulator reach the demo inbox. `--tell-simulator`, once the
+simulator runs, gives it the demo number's name, display number and business account, so that
+what the Graph API says of the number (Test connection, webhooks' metadata) is the demo's own.
 """
 
 from __future__ import annotations
 
 import os
+import time
 from typing import Any
 
-from django.core.management.base import BaseCommand
+import httpx
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from accounts import services
@@ -28,6 +32,9 @@ DEMO_LOGINS = (
 DEMO_PHONE_NUMBER_ID = "100000000000001"
 DEMO_WABA_ID = "100000000000002"
 DEMO_DISPLAY_PHONE_NUMBER = "+1 555 010 0100"
+# Meta's webhooks carry the display number as digits only.
+DEMO_DISPLAY_DIGITS = "15550100100"
+SIMULATOR_WAIT_SECONDS = 15
 
 
 def simulator_url() -> str:
@@ -38,7 +45,17 @@ def simulator_url() -> str:
 class Command(BaseCommand):
     help = "Create the demo tenant (owner, agent, a number on the simulator) if it does not exist."
 
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--tell-simulator",
+            action="store_true",
+            help="Only describe the demo number to the running simulator (name, display number, account).",
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["tell_simulator"]:
+            describe_demo_number(simulator_url())
+            return
         with transaction.atomic():
             tenant = Tenant.objects.filter(slug=DEMO_TENANT_SLUG).first()
             if tenant is None:
@@ -92,3 +109,22 @@ class Command(BaseCommand):
                 number_connect(tenant=tenant, actor=actor, details=details)
             elif number.graph_api_base_url != details.graph_api_base_url:
                 number_update(number=number, actor=actor, details=details)
+
+
+def describe_demo_number(url: str) -> None:
+    """Tell the simulator at `url` what Meta would know of the demo number, waiting for it to start."""
+    deadline = time.monotonic() + SIMULATOR_WAIT_SECONDS
+    settings = {"waba_id": DEMO_WABA_ID, "display_phone_number": DEMO_DISPLAY_DIGITS}
+    details = {"verified_name": DEMO_TENANT_NAME, "name_status": "APPROVED", "quality_rating": "GREEN"}
+    while True:
+        try:
+            with httpx.Client(base_url=url, timeout=5) as client:
+                client.post(f"/_sim/numbers/{DEMO_PHONE_NUMBER_ID}", json=settings).raise_for_status()
+                client.post(f"/_sim/numbers/{DEMO_PHONE_NUMBER_ID}/details", json=details).raise_for_status()
+            return
+        except httpx.TransportError as error:
+            if time.monotonic() > deadline:
+                raise CommandError(f"The simulator at {url} did not answer: {error}") from error
+            time.sleep(0.2)
+        except httpx.HTTPStatusError as error:
+            raise CommandError(f"The simulator at {url} refused the demo number: {error.response.text}") from error
