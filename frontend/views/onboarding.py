@@ -178,6 +178,8 @@ def setup_number_webhook(request: TenantRequest, tenant_slug: str, number_id: in
     """Whether Meta's first signed webhook for the number arrived (polled by the number step)."""
     number = get_object_or_404(WhatsAppNumber.objects, pk=number_id)
     context = {"number": number, "poll_seconds": WEBHOOK_POLL_SECONDS, "next_url": _next_url(request, Step.NUMBER)}
+    if number.first_webhook_at is not None:
+        context.update(oob=True, step=Step.NUMBER, steps=checklist(request, facts_of(request)))
     return render(request, "frontend/setup/_webhook_status.html", context)
 
 
