@@ -68,6 +68,13 @@ def _describe(line: StatementLine, statement: Statement) -> tuple[str, str]:
                 "month_days": days_in_month,
             },
         )
+    if line.kind == LineKind.SEATS:
+        plan = plans.plan_named(line.plan)
+        return (
+            _("Seats: %(members)d of %(seats)d in use") % {"members": line.quantity, "seats": line.included},
+            _("Members at the end of the month; the %(plan)s plan includes %(seats)d seats in its fee.")
+            % {"plan": plan.name if plan else line.description, "seats": line.included},
+        )
     if line.kind == LineKind.USAGE:
         category = CATEGORY_LABELS.get(policy.Category(line.category), line.category)
         description = _("WhatsApp %(category)s, %(country)s: %(count)d charged") % {

@@ -213,6 +213,9 @@ class Statement(ImmutableModel):
 
 class LineKind(models.TextChoices):
     PLAN = "plan", _("Plan")
+    # What the month's last plan includes and how many members used it: never charged, as seats
+    # are a limit of the plan (inviting past it is refused), not a price.
+    SEATS = "seats", _("Seats")
     USAGE = "usage", _("WhatsApp")
     CREDIT = "credit", _("Credit")
 
@@ -221,7 +224,8 @@ class StatementLine(ImmutableModel):
     statement = models.ForeignKey(Statement, on_delete=models.CASCADE, related_name="lines")
     position = models.PositiveIntegerField()
     kind = models.CharField(max_length=10, choices=LineKind.choices)
-    # Plan lines: the plan and its days; usage lines: category, country and the margin applied.
+    # Plan lines: the plan and its days; seat lines: the plan, members (quantity) and its seats
+    # (included); usage lines: category, country and the margin applied.
     plan = models.CharField(max_length=20, blank=True)
     first_day = models.DateField(null=True, blank=True)
     days = models.PositiveIntegerField(null=True, blank=True)

@@ -256,6 +256,12 @@ def seats_used(*, tenant_id: int, now: datetime) -> int:
 
 # --- statements ---------------------------------------------------------------------------
 
+
+def members_at(*, tenant_id: int, at: datetime) -> int:
+    """Members who had joined by `at` and still are (those removed since are gone from the table)."""
+    return Membership.objects.for_tenant(tenant_id).filter(created_at__lt=at).count()
+
+
 VAT_RATES_FILE = Path(__file__).resolve().parent / "data" / "eu_vat_rates.csv"
 EXCHANGE_RATES_FILE = Path(__file__).resolve().parent / "data" / "exchange_rates.csv"
 

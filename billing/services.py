@@ -540,9 +540,10 @@ def _next_number(year: int) -> str:
 @transaction.atomic
 def statement_issue(*, tenant_id: int, month: date, now: datetime) -> Statement | None:
     """Issue the tenant's statement of `month` (ended before `now`): the plan fees prorated by day,
-    WhatsApp's charged events (at cost or with the plan's margin, less the plan's included template
-    messages) and open credits, with VAT by the tenant's country. Returns the statement issued
-    before when there is one, and None when there is nothing to bill."""
+    the seats of the month's last plan and the members using them, WhatsApp's charged events (at
+    cost or with the plan's margin, less the plan's included template messages) and open credits,
+    with VAT by the tenant's country. Returns the statement issued before when there is one, and
+    None when there is nothing to bill."""
     month = month.replace(day=1)
     start, end = selectors.month_bounds(month)
     if now < end:
@@ -641,6 +642,18 @@ def statement_issue(*, tenant_id: int, month: date, now: datetime) -> Statement 
         )
         for fee in paid_fees
     ]
+    last_plan = plans.plan_in_force(periods, at=end - timedelta(microseconds=1))
+    if paid_fees and last_plan.seats is not None:
+        lines.append(
+            StatementLine(
+                kind=LineKind.SEATS,
+                plan=last_plan.code,
+                description=last_plan.name,
+                quantity=selectors.members_at(tenant_id=tenant_id, at=end),
+                included=last_plan.seats,
+                amount=Decimal(0),
+            )
+        )
     lines += [
         StatementLine(
             kind=LineKind.USAGE,

@@ -11,7 +11,7 @@ import pytest
 from django.utils import timezone
 from pypdf import PdfReader
 
-from accounts.models import Role, Tenant
+from accounts.models import Membership, Role, Tenant
 from accounts.services import Actor
 from billing.models import BillableEvent
 from billing.services import credit_grant, plan_change, statement_issue
@@ -26,6 +26,7 @@ def statement(world):
     """October 2026 on the starter plan with 1,001 charged marketing templates to Germany (one past the
     included ones), a credit, for a Finnish consumer."""
     Tenant.objects.filter(pk=world.tenant.pk).update(legal_name="Acme Kahvi Oy", country="FI", address="Helsinki")
+    Membership.objects.for_tenant(world.tenant).update(created_at=datetime(2026, 9, 1, tzinfo=UTC))
     actor = Actor(tenant_id=world.tenant.pk, role=Role.OWNER, user=world.owner.user)
     plan_change(actor=actor, code="starter", numbers_used=0, now=datetime(2026, 9, 1, tzinfo=UTC))
     events = BillableEventFactory.build_batch(
@@ -58,6 +59,7 @@ def test_the_owner_lists_and_reads_a_statement(world, statement):
         "October 2026",
         "Acme Kahvi Oy",
         "Starter plan",
+        "Seats: 3 of 3 in use",
         "1001 charged",
         "1000 included in the plan",
         "Goodwill: outage on 2 September",
@@ -76,13 +78,15 @@ def test_the_csv_has_a_row_per_line_and_the_totals(world, statement):
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
     assert [(row["kind"], row["amount_eur"]) for row in rows] == [
         ("plan", "90.00"),
+        ("seats", "0.00"),
         ("usage", "0.10"),
         ("credit", "-5.00"),
         ("net", "85.10"),
         ("vat", "21.70"),
         ("total", "106.80"),
     ]
-    assert (rows[1]["quantity"], rows[1]["included"], rows[1]["cost"], rows[1]["cost_currency"]) == (
+    assert (rows[1]["quantity"], rows[1]["included"]) == ("3", "3")  # members of the starter plan's 3 seats
+    assert (rows[2]["quantity"], rows[2]["included"], rows[2]["cost"], rows[2]["cost_currency"]) == (
         "1001",
         "1000",
         "125.125000",

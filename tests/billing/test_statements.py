@@ -12,7 +12,7 @@ from django.core.management import CommandError, call_command
 from django.db import IntegrityError, connection, transaction
 
 from accounts.errors import ServiceError
-from accounts.models import Notification, Role, Tenant
+from accounts.models import Membership, Notification, Role, Tenant
 from accounts.services import Actor
 from accounts.tenancy import tenant_scope
 from billing import services
@@ -40,6 +40,14 @@ def charged(tenant, when: str = "2026-10-10 12:00", count: int = 1, **fields) ->
     """Charged marketing templates to Germany at 0.125 USD (0.10 EUR at 1.25)."""
     fields = {"amount": Decimal("0.125"), "currency": "USD", **fields}
     return [BillableEventFactory.create(tenant=tenant, occurred_at=at(when), **fields) for _ in range(count)]
+
+
+@pytest.fixture(autouse=True)
+def _team_joined_before_october(request) -> None:
+    """The world's three members joined in September (the factory dates them today)."""
+    if "world" in request.fixturenames:
+        world = request.getfixturevalue("world")
+        Membership.objects.for_tenant(world.tenant).update(created_at=at("2026-09-01 09:00"))
 
 
 def lines_of(statement: Statement) -> list[tuple]:
@@ -75,7 +83,11 @@ def test_a_month_on_the_starter_plan_bills_the_fee_and_deducts_the_included_mess
     statement = statement_issue(tenant_id=world.tenant.pk, month=OCTOBER, now=ISSUE_AT)
     assert statement is not None
     assert statement.number == "RLY-2026-000001"
-    assert lines_of(statement) == [("plan", "starter", "", 1, 0, "90.00"), ("usage", "marketing", "DE", 4, 4, "0.00")]
+    assert lines_of(statement) == [
+        ("plan", "starter", "", 1, 0, "90.00"),
+        ("seats", "starter", "", 3, 3, "0.00"),
+        ("usage", "marketing", "DE", 4, 4, "0.00"),
+    ]
     # No country given yet: German VAT.
     assert (statement.vat_treatment, statement.vat_rate, statement.net, statement.vat, statement.total) == (
         "domestic",
@@ -103,6 +115,7 @@ def test_pay_as_you_go_bills_usage_with_its_margin_and_a_french_business_reverse
     # 4 × 0.125 USD = 0.40 EUR + 20 % = 0.48; 0.01 USD = 0.01 EUR (rounded) + 0.00.
     assert lines_of(statement) == [
         ("plan", "usage", "", 1, 0, "0.00"),
+        ("seats", "usage", "", 3, 5, "0.00"),
         ("usage", "marketing", "DE", 4, 0, "0.48"),
         ("usage", "utility", "BR", 1, 0, "0.01"),
     ]
@@ -115,12 +128,12 @@ def test_free_and_unpriced_events_are_not_billed_and_a_late_priced_one_goes_on_t
     charged(world.tenant, charge="free_customer_service", amount=Decimal(0))
     [waiting] = charged(world.tenant, "2026-10-20 12:00", amount=None, price_error="country_not_on_card")
     october = statement_issue(tenant_id=world.tenant.pk, month=OCTOBER, now=ISSUE_AT)
-    assert [line[0] for line in lines_of(october)] == ["plan"]
+    assert [line[0] for line in lines_of(october)] == ["plan", "seats"]
     # Priced in November (a card now covers its country): billed once, on November's statement.
     with tenant_scope(world.tenant):
         BillableEvent.objects.filter(pk=waiting.pk).update(amount=Decimal("0.125"), currency="USD", price_error="")
     november = statement_issue(tenant_id=world.tenant.pk, month=date(2026, 11, 1), now=at("2026-12-01 03:00"))
-    assert lines_of(november)[1] == ("usage", "marketing", "DE", 1, 0, "0.12")
+    assert lines_of(november)[2] == ("usage", "marketing", "DE", 1, 0, "0.12")
     with tenant_scope(world.tenant):
         assert BillableEvent.objects.get(pk=waiting.pk).statement == november
 
@@ -211,7 +224,7 @@ def test_an_issued_statement_never_changes(world):
     with pytest.raises(IntegrityError), transaction.atomic():
         Statement.objects.unscoped().filter(pk=statement.pk).update(total=Decimal("1.00"))
     with tenant_scope(world.tenant):
-        line = statement.lines.get()
+        line = statement.lines.get(kind="plan")
         with pytest.raises(IntegrityError), transaction.atomic():
             type(line).objects.filter(pk=line.pk).update(amount=Decimal("1.00"))
     # Company details changed later: the statement keeps those it was issued with.
@@ -227,7 +240,7 @@ def test_a_credit_is_deducted_once_on_the_next_statement(world):
     assert lines_of(october)[-1] == ("credit", "", "", 1, 0, "-15.00")
     assert (october.net, october.vat, october.total) == (Decimal("75.00"), Decimal("14.25"), Decimal("89.25"))
     november = statement_issue(tenant_id=world.tenant.pk, month=date(2026, 11, 1), now=at("2026-12-01 03:00"))
-    assert [line[0] for line in lines_of(november)] == ["plan"]
+    assert [line[0] for line in lines_of(november)] == ["plan", "seats"]
     with tenant_scope(world.tenant):
         assert StatementCredit.objects.get().statement == october
 
@@ -266,3 +279,23 @@ def test_the_monthly_job_issues_last_month(world):
     assert statements_issue_last_month() == {"issued": 0, "existing": 1, "failed": 0}
     statement = Statement.objects.unscoped().get()
     assert statement.month == services.previous_month(statement.issued_at)
+
+
+def test_the_seats_line_shows_the_last_plan_and_the_members_who_had_joined_by_the_months_end(world):
+    on_plan(world, "starter")
+    on_plan(world, "business", since="2026-10-15 00:00")
+    Membership.objects.for_tenant(world.tenant).filter(pk=world.agent.pk).update(created_at=at("2026-11-01 00:00"))
+    statement = statement_issue(tenant_id=world.tenant.pk, month=OCTOBER, now=ISSUE_AT)
+    assert lines_of(statement) == [
+        ("plan", "starter", "", 1, 0, "40.65"),
+        ("plan", "business", "", 1, 0, "159.03"),
+        # Seats are the plan's limit, never charged: the line says what was used of them.
+        ("seats", "business", "", 2, 15, "0.00"),
+    ]
+
+
+def test_a_statement_on_the_trial_plan_has_no_seats_line(world):
+    credit_grant(tenant_id=world.tenant.pk, amount="5.00", reason="Goodwill", now=ISSUE_AT)
+    charged(world.tenant, count=1)
+    statement = statement_issue(tenant_id=world.tenant.pk, month=OCTOBER, now=ISSUE_AT)
+    assert [line[0] for line in lines_of(statement)] == ["usage", "credit"]

@@ -34,6 +34,8 @@ def test_the_owner_reads_and_downloads_a_statement(page, asgi_server):
         vat_id="FR40303265045",
         address="12 rue du Café\n75002 Paris",
     )
+    # The demo's owner and agent joined before October (seed_demo dates them today).
+    Membership.objects.for_tenant(tenant).update(created_at=datetime(2026, 9, 1, tzinfo=UTC))
     owner = Membership.objects.for_tenant(tenant).filter(role=Role.OWNER).first()
     actor = Actor(tenant_id=tenant.pk, role=Role.OWNER, user=owner.user)
     plan_change(actor=actor, code="starter", numbers_used=1, now=datetime(2026, 9, 1, tzinfo=UTC))
@@ -82,6 +84,7 @@ def test_the_owner_reads_and_downloads_a_statement(page, asgi_server):
     page.get_by_role("link", name=statement.number).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(statement.number)
     expect(page.get_by_text("Reverse charge: VAT to be accounted for by the recipient")).to_be_visible()
+    expect(page.get_by_role("row", name="Seats: 2 of 15 in use")).to_contain_text("0.00 EUR")
     expect(page.get_by_role("row", name="Total")).to_contain_text(f"{statement.total:,.2f} EUR")
     page.set_viewport_size({"width": 1280, "height": 1100})
     screenshot(page, "billing-statement")
