@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import faulthandler
 import html
 import os
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,6 +24,20 @@ from accounts.models import Membership, Role, Tenant
 from config.celery import app as celery_app
 from devstack.embedded import free_port
 from tests.accounts.factories import MembershipFactory, TenantFactory, api_key_for
+
+# After the last test, the interpreter waits for every thread that is not a daemon: one left stuck
+# (an event loop that never finished cancelling its tasks) would hold the run until CI's own limit.
+EXIT_GRACE_SECONDS = 120
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    def end_a_stuck_exit() -> None:
+        time.sleep(EXIT_GRACE_SECONDS)
+        sys.stderr.write(f"\nThe test process did not exit {EXIT_GRACE_SECONDS} s after the run; its threads:\n")
+        faulthandler.dump_traceback(all_threads=True)
+        os._exit(int(exitstatus))
+
+    threading.Thread(target=end_a_stuck_exit, name="exit-watchdog", daemon=True).start()
 
 
 @pytest.fixture(autouse=True)
