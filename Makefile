@@ -51,6 +51,7 @@ bench: $(INSTALLED)
 	@$(MAKE) --no-print-directory test-tools TEST_TOOLS="$(BENCH_TOOLS)"
 	$(BIN)/python -m bench.api_auth
 	$(BIN)/python -m bench.webhook_ingest
+	$(BIN)/python -m bench.outbound
 	$(BIN)/python -m bench.inbox
 	$(BIN)/python -m bench.privacy
 

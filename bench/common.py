@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import statistics
 import subprocess
@@ -11,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psycopg
@@ -62,6 +64,12 @@ def scratch_stack(name: str) -> Iterator[dict[str, str]]:
                 db.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def layer_events(message: dict[str, Any]) -> list[dict[str, Any]]:
+    """The events of a `tenant.events` channel-layer message: the frame every socket sends, a JSON array."""
+    events: list[dict[str, Any]] = json.loads(message["frame"])
+    return events
+
+
 @contextmanager
 def asgi_server(environ: dict[str, str], *, workers: int = 1) -> Iterator[str]:
     """uvicorn serving the product (with bench/urls.py's references), as in production."""
@@ -96,10 +104,13 @@ def time_requests(client: httpx.Client, url: str, count: int, headers: dict[str,
 
 
 @contextmanager
-def celery_workers(environ: dict[str, str], *, concurrency: int) -> Iterator[subprocess.Popen[bytes]]:
+def celery_workers(
+    environ: dict[str, str], *, concurrency: int, queues: str = "celery,outbound", pool: str = "prefork"
+) -> Iterator[subprocess.Popen[bytes]]:
     process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel", "WARNING", "-Q", "celery,outbound",
-         "--concurrency", str(concurrency), "--without-mingle", "--without-gossip"],
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel", "WARNING", "-Q", queues,
+         "--pool", pool, "--concurrency", str(concurrency), "--hostname", f"{queues.replace(',', '-')}@%h",
+         "--without-mingle", "--without-gossip"],
         cwd=PROJECT_DIR, env=environ,
     )  # fmt: skip
     try:

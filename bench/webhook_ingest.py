@@ -33,7 +33,7 @@ from pathlib import Path
 import django
 import httpx
 
-from bench.common import PROJECT_DIR, asgi_server, celery_workers, scratch_stack
+from bench.common import PROJECT_DIR, asgi_server, celery_workers, layer_events, scratch_stack
 
 LOAD_SECONDS = int(os.environ.get("BENCH_SECONDS", "15"))
 # More distinct webhooks than wrk can send in LOAD_SECONDS, so none is sent twice.
@@ -177,7 +177,7 @@ async def count_published(tenant_id: int, expected: int, deadline: float) -> flo
         if remaining <= 0:
             raise TimeoutError(f"only {seen} of {expected} messages were published")
         message = await asyncio.wait_for(layer.receive(channel), timeout=remaining)
-        seen += sum(1 for event in message["events"] if event["type"] == "message.created")
+        seen += sum(1 for event in layer_events(message) if event["type"] == "message.created")
     return time.perf_counter()
 
 
