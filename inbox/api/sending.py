@@ -21,6 +21,7 @@ from rest_framework.response import Response
 
 from accounts.api.views import TenantAPIView
 from accounts.errors import ServiceError
+from accounts.models import Tenant
 from inbox import selectors
 from inbox.api.serializers import ErrorEnvelopeOutput, MessageOutput
 from inbox.models import Channel, Conversation, Message, UploadedMedia
@@ -53,8 +54,8 @@ REFUSED = OpenApiResponse(
 INVALID = OpenApiResponse(ErrorEnvelopeOutput, description="The message is malformed (`invalid_message`).")
 
 
-def _message_output(tenant_id: int, message: Message, request: Request) -> dict[str, Any]:
-    entry = selectors.thread_entries(tenant=message.tenant, messages=[message])[0]
+def _message_output(tenant: Tenant, message: Message, request: Request) -> dict[str, Any]:
+    entry = selectors.thread_entries(tenant=tenant, messages=[message])[0]
     return MessageOutput(entry, context={"request": request}).data
 
 
@@ -66,7 +67,7 @@ def _payload(request: Request) -> dict[str, Any]:
 
 def send_to_conversation(view: TenantAPIView, request: Request, conversation: Conversation) -> Response:
     message = send_message(conversation=conversation, payload=_payload(request), actor=view.actor, now=timezone.now())
-    return Response(_message_output(view.tenant.pk, message, request), status=201)
+    return Response(_message_output(view.tenant, message, request), status=201)
 
 
 class MessageSendView(TenantAPIView):
@@ -92,7 +93,7 @@ class MessageSendView(TenantAPIView):
         contact = contact_for_phone(tenant=self.tenant, phone=to, actor=self.actor)
         conversation = conversation_for_contact(channel=channel, contact=contact, now=now)
         message = send_message(conversation=conversation, payload=payload, actor=self.actor, now=now)
-        return Response(_message_output(self.tenant.pk, message, request), status=201)
+        return Response(_message_output(self.tenant, message, request), status=201)
 
 
 class MessageDetailView(TenantAPIView):
@@ -105,7 +106,7 @@ class MessageDetailView(TenantAPIView):
         message = Message.objects.filter(pk=message_id).first()
         if message is None:
             raise NotFound("There is no such message.")
-        return Response(_message_output(self.tenant.pk, message, request))
+        return Response(_message_output(self.tenant, message, request))
 
 
 def single_channel(channel_id: object) -> Channel:
