@@ -21,6 +21,8 @@ from whatsapp.models import WhatsAppNumber
 from whatsapp.services.numbers import number_connect, number_set_active, number_update
 
 SECRET_FIELDS = ("access_token", "app_secret")
+# How often a page waiting for a number's first webhook asks whether it arrived.
+WEBHOOK_POLL_SECONDS = 2
 
 
 def webhook_url() -> str:
@@ -77,6 +79,7 @@ def number_detail(request: TenantRequest, tenant_slug: str, number_id: int) -> H
         "number": number,
         "form": form,
         "webhook_url": webhook_url(),
+        "poll_seconds": WEBHOOK_POLL_SECONDS,
         "has_own_app_secret": bool(number.app_secret),
     }
     return render(request, "frontend/settings/numbers_detail.html", context, status=400 if form.errors else 200)

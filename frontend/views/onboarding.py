@@ -22,7 +22,7 @@ from accounts.access import TenantRequest, actor_for, role_required
 from accounts.errors import ConflictError, ServiceError
 from accounts.models import Role
 from frontend.forms import CompanyDetailsForm, WhatsAppNumberForm
-from frontend.views.numbers import SECRET_FIELDS, webhook_url
+from frontend.views.numbers import SECRET_FIELDS, WEBHOOK_POLL_SECONDS, webhook_url
 from frontend.views.settings import company_initial, tenant_update_from
 from templates_mgmt.library import library_entries
 from whatsapp import selectors
@@ -38,8 +38,6 @@ STEP_TITLES = {
     Step.TEAM: gettext_lazy("Invite your team"),
     Step.WEBSITE: gettext_lazy("WhatsApp button on your website"),
 }
-# How often the number step asks whether the first webhook arrived.
-WEBHOOK_POLL_SECONDS = 2
 
 
 def facts_of(request: TenantRequest) -> OnboardingFacts:
@@ -95,7 +93,7 @@ def setup_step(request: TenantRequest, tenant_slug: str, step: str) -> HttpRespo
     elif request.method == "POST":
         return HttpResponse(status=405)
     if current == Step.NUMBER:
-        context.update(webhook_url=webhook_url(), poll_seconds=WEBHOOK_POLL_SECONDS)
+        context.update(webhook_url=webhook_url(), poll_seconds=WEBHOOK_POLL_SECONDS, in_wizard=True)
     if current == Step.TEMPLATE:
         context["library"] = library_entries()[:4]
     facts = facts_of(request)
@@ -175,11 +173,16 @@ def setup_number_test(request: TenantRequest, tenant_slug: str, number_id: int) 
 @role_required(Role.ADMIN)
 @require_GET
 def setup_number_webhook(request: TenantRequest, tenant_slug: str, number_id: int) -> HttpResponse:
-    """Whether Meta's first signed webhook for the number arrived (polled by the number step)."""
+    """Whether Meta's first signed webhook for the number arrived (polled by the wizard's number step,
+    `?in=wizard`, and by the number's settings page)."""
     number = get_object_or_404(WhatsAppNumber.objects, pk=number_id)
-    context = {"number": number, "poll_seconds": WEBHOOK_POLL_SECONDS, "next_url": _next_url(request, Step.NUMBER)}
-    if number.first_webhook_at is not None:
-        context.update(oob=True, step=Step.NUMBER, steps=checklist(request, facts_of(request)))
+    in_wizard = request.GET.get("in") == "wizard"
+    context: dict[str, Any] = {"number": number, "poll_seconds": WEBHOOK_POLL_SECONDS, "in_wizard": in_wizard}
+    if in_wizard:
+        context["next_url"] = _next_url(request, Step.NUMBER)
+        if number.first_webhook_at is not None:
+            # The step list beside the notice ticks too.
+            context.update(oob=True, step=Step.NUMBER, steps=checklist(request, facts_of(request)))
     return render(request, "frontend/setup/_webhook_status.html", context)
 
 

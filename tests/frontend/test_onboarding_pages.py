@@ -105,7 +105,7 @@ def test_connecting_a_number_in_the_wizard_shows_the_webhook_settings_and_waits(
     assert "http://testserver/webhooks/whatsapp/" in text
     assert number.verify_token in text
     assert "Waiting for the first webhook…" in text
-    assert f'hx-get="/t/acme/setup/numbers/{number.pk}/webhook/"' in text
+    assert f'hx-get="/t/acme/setup/numbers/{number.pk}/webhook/?in=wizard"' in text
 
 
 def test_test_connection_shows_what_meta_says_of_the_number(world, simulator, number):  # noqa: F811
@@ -145,6 +145,27 @@ def test_the_number_step_ticks_when_the_first_signed_webhook_arrived(world, numb
     assert "Webhooks arrive." in text
     assert "hx-trigger" not in text  # polling stops
     assert client.get("/").headers["Location"] == "/t/acme/inbox/"
+
+    # In the wizard, the answer also ticks the step list beside the notice and offers the next step.
+    in_wizard = page_text(client.get(status_url + "?in=wizard"))
+    assert '<nav id="wizard-steps" class="wizard-steps" hx-swap-oob="true"' in in_wizard
+    assert 'href="/t/acme/setup/profile/"' in in_wizard
+    assert "wizard-steps" not in text
+    assert "Continue" not in text
+
+
+def test_a_numbers_settings_page_tests_its_connection_and_waits_for_its_first_webhook(world, number):
+    client = world.client_for(world.admin)
+    text = page_text(client.get(f"/t/acme/settings/numbers/{number.pk}/"))
+    assert f'hx-post="/t/acme/setup/numbers/{number.pk}/test/"' in text
+    assert "Test connection" in text
+    assert "Change the number's settings" not in text  # this is that page
+    assert "Waiting for the first webhook…" in text
+    assert f'hx-get="/t/acme/setup/numbers/{number.pk}/webhook/"' in text
+
+    first_webhook_arrives()
+
+    assert "Webhooks arrive." in page_text(client.get(f"/t/acme/settings/numbers/{number.pk}/"))
 
 
 def test_a_template_from_the_library_in_one_click_ticks_its_step(world, simulator, number):  # noqa: F811
