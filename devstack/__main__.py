@@ -92,8 +92,12 @@ def run() -> int:
             ProcessSpec("web", [PYTHON, "-m", "uvicorn", "config.asgi:application", "--host", host, "--port", str(port),
                                 "--lifespan", "off", "--no-access-log"]),
             ProcessSpec("worker", [PYTHON, "-m", "celery", "-A", "config", "worker", "--loglevel", "INFO",
-                                   "-Q", "celery,outbound",
+                                   "-Q", "celery", "--hostname", "worker@%h",
                                    "--concurrency", os.environ.get("CELERY_WORKER_CONCURRENCY", "2")]),
+            # Sends on their own worker, as in the compose file: replies never wait behind webhooks.
+            ProcessSpec("sender", [PYTHON, "-m", "celery", "-A", "config", "worker", "--loglevel", "INFO",
+                                   "-Q", "outbound", "--hostname", "sender@%h", "--pool", "threads",
+                                   "--concurrency", os.environ.get("CELERY_SENDER_THREADS", "8")]),
             ProcessSpec("beat", [PYTHON, "-m", "celery", "-A", "config", "beat", "--loglevel", "INFO",
                                  "--schedule", str(DEFAULT_DATA_DIR / "celerybeat-schedule")]),
             ProcessSpec("sim", [PYTHON, str(PROJECT_DIR / "manage.py"), "whatsapp_simulator", "--port", str(sim_port),

@@ -56,7 +56,9 @@ def test_run_serves_prints_ready_and_stops_everything_on_ctrl_c(scratch_database
         assert any("owner@demo.test / demo-owner-pass" in line for line in output)
 
         children = psutil.Process(process.pid).children(recursive=True)
-        assert len(children) >= 3  # web, worker, beat (and the worker's pool)
+        assert len(children) >= 5  # web, worker, sender, beat, simulator (and the worker's pool)
+        workers = {child.cmdline()[child.cmdline().index("-Q") + 1] for child in children if "-Q" in child.cmdline()}
+        assert {"celery", "outbound"} <= workers  # sends have a worker of their own
         login = httpx.get(f"http://127.0.0.1:{port}/accounts/login/")
         assert login.status_code == 200
         assert httpx.get(f"http://127.0.0.1:{port}/healthz").json() == {"database": "ok", "redis": "ok", "worker": "ok"}
