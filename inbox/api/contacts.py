@@ -25,6 +25,7 @@ from inbox.api.serializers import (
     ContactOutput,
     ContactPageOutput,
     ErrorEnvelopeOutput,
+    TemplateRefInput,
 )
 from inbox.api.views import BAD_FILTER, NOT_FOUND, PAGE_PARAMETERS, ContactPagination
 from inbox.consent import MAX_PROOF_LENGTH
@@ -85,18 +86,9 @@ class OptInInput(_ConsentInput):
     )
 
 
-class TemplateLanguageInput(serializers.Serializer[Any]):
-    code = serializers.CharField(max_length=16)
-
-
-class ConfirmTemplateInput(serializers.Serializer[Any]):
-    name = serializers.CharField(max_length=512)
-    language = TemplateLanguageInput()
-
-
 class ConfirmWithInput(serializers.Serializer[Any]):
     channel_id = serializers.IntegerField(help_text="The channel (WhatsApp number) to ask from.")
-    template = ConfirmTemplateInput(
+    template = TemplateRefInput(
         help_text="The Cloud API's template object: an approved template without parameters, best with a "
         "quick-reply button “Yes”."
     )

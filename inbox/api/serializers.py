@@ -62,6 +62,17 @@ class AwareDateTimeField(serializers.DateTimeField):
         return super().to_internal_value(value)
 
 
+class TemplateLanguageInput(serializers.Serializer[Any]):
+    code = serializers.CharField(max_length=16)
+
+
+class TemplateRefInput(serializers.Serializer[Any]):
+    """A template named as a template message names it: its name and language code."""
+
+    name = serializers.CharField(max_length=512)
+    language = TemplateLanguageInput()
+
+
 class ConversationFilterInput(serializers.Serializer[Any]):
     status = serializers.ChoiceField(
         choices=ConversationStatus.choices, required=False, help_text="Only conversations in this status."

@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from accounts.api.views import TenantAPIView
 from accounts.errors import ServiceError
 from billing.policy import Estimate
+from inbox.api.serializers import TemplateRefInput
 from inbox.services.broadcasts import MAX_RECIPIENTS
 from templates_mgmt.models import MessageTemplate, TemplateStatus
 from whatsapp.models import WhatsAppNumber
@@ -24,20 +25,11 @@ from whatsapp.services.metering import send_estimate
 ERROR = OpenApiResponse(OpenApiTypes.OBJECT, description='`{"error": {"code", "message"}}`')
 
 
-class EstimateLanguageInput(serializers.Serializer[Any]):
-    code = serializers.CharField(max_length=16)
-
-
-class EstimateTemplateInput(serializers.Serializer[Any]):
-    name = serializers.CharField(max_length=512)
-    language = EstimateLanguageInput()
-
-
 class EstimateInput(serializers.Serializer[Any]):
     number = serializers.IntegerField(
         required=False, help_text="The number's id (GET /api/v1/numbers/); may be left out with one number."
     )
-    template = EstimateTemplateInput(help_text="As in a template message: name and language code.")
+    template = TemplateRefInput(help_text="As in a template message: name and language code.")
     to = serializers.ListField(child=serializers.CharField(max_length=32), allow_empty=False, max_length=MAX_RECIPIENTS)
 
 
